@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds liblathe_shim.so against the machine's libtorch (or $LIBTORCH, e.g. an official CUDA
+# build: LIBTORCH=/opt/libtorch). Make-like: rebuilds only what changed. Usage: build.sh TARGET_DIR
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+TARGET=$1
+GEN=$TARGET/generated-native
+OBJ=$TARGET/native-obj
+OUT=$TARGET/native-out/dev/lathe/ffi/native/linux-$(uname -m)
+mkdir -p "$OBJ" "$OUT"
+
+if [ -n "${LIBTORCH:-}" ]; then
+  INC=(-I"$LIBTORCH/include" -I"$LIBTORCH/include/torch/csrc/api/include")
+  LIBDIR=(-L"$LIBTORCH/lib" -Wl,-rpath,"$LIBTORCH/lib")
+else
+  INC=(-I/usr/include/torch/csrc/api/include)
+  LIBDIR=()
+  if [ ! -f /usr/include/ATen/ATen.h ] && [ ! -f /usr/include/torch/csrc/api/include/torch/version.h ]; then
+    echo "build.sh: libtorch headers not found: install Debian's libtorch-dev (./lathe setup) or set LIBTORCH=/path/to/libtorch" >&2
+    exit 1
+  fi
+fi
+CXXFLAGS=(-std=c++17 -O2 -fPIC -fvisibility=hidden -D_GLIBCXX_USE_CXX11_ABI=1 -Wno-deprecated-declarations "${INC[@]}" -I"$HERE" -I"$GEN")
+
+objs=()
+pids=()
+for src in "$HERE/shim_core.cpp" "$HERE/shim_dispatch.cpp" "$GEN/ops_gen.cpp"; do
+  o="$OBJ/$(basename "${src%.cpp}").o"
+  objs+=("$o")
+  if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ "$HERE/lathe.h" -nt "$o" ] || [ "$HERE/shim_internal.h" -nt "$o" ]; then
+    echo "build.sh: compiling $(basename "$src")" >&2
+    g++ "${CXXFLAGS[@]}" -c "$src" -o "$o" & pids+=($!)
+  fi
+done
+for p in "${pids[@]:-}"; do [ -n "$p" ] && wait "$p"; done
+
+so="$OUT/liblathe_shim.so"
+need=0; [ -f "$so" ] || need=1
+for o in "${objs[@]}"; do [ "$o" -nt "$so" ] && need=1; done
+if [ $need = 1 ]; then
+  g++ -shared -o "$so.tmp" "${objs[@]}" "${LIBDIR[@]}" -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 -Wl,--as-needed
+  mv "$so.tmp" "$so"
+  echo "build.sh: linked $so" >&2
+fi

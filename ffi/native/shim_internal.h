@@ -1,0 +1,59 @@
+// Helpers shared by the hand-written and the generated parts of the shim. C++ only.
+#pragma once
+#include <ATen/ATen.h>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+#include "lathe.h"
+
+namespace lt {
+
+extern std::atomic<int64_t> live;
+
+inline lt_tensor wrap(at::Tensor t) {
+  live.fetch_add(1, std::memory_order_relaxed);
+  return (lt_tensor) new at::Tensor(std::move(t));
+}
+inline const at::Tensor& T(lt_tensor h) {
+  if (h == 0) throw std::invalid_argument("null tensor handle");
+  return *(at::Tensor*) h;
+}
+inline c10::optional<at::Tensor> optT(lt_tensor h) {
+  if (h == 0) return c10::nullopt;
+  return *(at::Tensor*) h;
+}
+inline std::vector<at::Tensor> list(const lt_tensor* hs, int64_t n) {
+  std::vector<at::Tensor> v;
+  v.reserve((size_t) n);
+  for (int64_t i = 0; i < n; i++) v.push_back(T(hs[i]));
+  return v;
+}
+inline at::Scalar scalar(double v, int32_t is_int) {
+  return is_int ? at::Scalar((int64_t) v) : at::Scalar(v);
+}
+inline c10::Device device(int32_t type, int32_t index) {
+  return c10::Device((c10::DeviceType) type, (c10::DeviceIndex) index);
+}
+inline at::TensorOptions opts(c10::ScalarType dt, c10::Device dev) {
+  return at::TensorOptions().dtype(dt).device(dev);
+}
+void wrap_list(const std::vector<at::Tensor>& ts, lt_tensor** out, int64_t* n);
+char* dup(const std::string& s);
+char* error_message(const char* what);
+
+}  // namespace lt
+
+// Every exported function body sits between these: no C++ exception may cross into the JVM.
+#define LT_TRY try {
+#define LT_CATCH \
+  return nullptr; \
+  } catch (const c10::Error& e) { \
+    return lt::error_message(e.what_without_backtrace()); \
+  } catch (const std::exception& e) { \
+    return lt::error_message(e.what()); \
+  } catch (...) { \
+    return lt::error_message("unknown C++ exception"); \
+  }

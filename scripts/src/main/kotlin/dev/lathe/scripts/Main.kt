@@ -1,0 +1,5 @@
+package dev.lathe.scripts
+
+fun main(args: Array<String>) {
+    println("lathe: CLI under construction")
+}
