@@ -150,5 +150,14 @@ class ChatTemplateSpec : StringSpec({
       ChatTemplates.select("chatml", tok).name() shouldBe "chatml"
     }
     shouldThrow<IllegalArgumentException> { ChatTemplates.builtin("zephyr") }.message shouldContain "[chatml, llama3]"
+    HfTokenizer.load(d).use { tok ->
+      ChatTemplates.select("jinja", "{{ messages[0].content }}!", tok).render(listOf(msg("user", "x")), false, tok) shouldBe "x!"
+      val file = d.resolve("custom.jinja")
+      Files.writeString(file, "{{ bos_token }}{{ messages|length }}\n")
+      ChatTemplates.select(null, file.toString(), tok).render(listOf(msg("user", "x")), false, tok) shouldBe "<|begin_of_text|>1"
+      ChatTemplates.select(null, null, tok).name() shouldBe "tokenizer_default"
+      shouldThrow<IllegalArgumentException> { ChatTemplates.select("jinja", "no/such/file.jinja", tok) }.message shouldContain
+        "neither a template nor an existing file"
+    }
   }
 })
