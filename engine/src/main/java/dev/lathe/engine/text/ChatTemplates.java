@@ -46,6 +46,37 @@ public final class ChatTemplates {
   }
 
   /**
+   * Resolves Axolotl's chat_template / chat_template_jinja pair: "jinja" (or a null name with
+   * jinja set) takes chat_template_jinja, inline source or the path of a file holding it;
+   * anything else goes to select(name, tokenizer).
+   */
+  public static ChatTemplate select(String chatTemplate, String jinja, Tokenizer tokenizer) {
+    if ("jinja".equals(chatTemplate) || (chatTemplate == null && jinja != null)) {
+      if (jinja == null || jinja.isBlank()) {
+        throw new IllegalArgumentException("chat_template: jinja needs chat_template_jinja (inline source or a file path)");
+      }
+      return fromJinjaValue(jinja);
+    }
+    return select(chatTemplate == null ? "tokenizer_default" : chatTemplate, tokenizer);
+  }
+
+  private static ChatTemplate fromJinjaValue(String jinja) {
+    boolean looksLikePath = !jinja.contains("{") && !jinja.contains("\n") && jinja.length() < 4096;
+    if (looksLikePath) {
+      java.nio.file.Path p = java.nio.file.Path.of(jinja.strip());
+      if (!java.nio.file.Files.isRegularFile(p)) {
+        throw new IllegalArgumentException("chat_template_jinja: '" + jinja + "' is neither a template nor an existing file");
+      }
+      try {
+        return ChatTemplate.of(p.toString(), java.nio.file.Files.readString(p));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot read chat_template_jinja file " + p + ": " + e.getMessage(), e);
+      }
+    }
+    return ChatTemplate.of("chat_template_jinja", jinja);
+  }
+
+  /**
    * Resolves an Axolotl chat_template value: a built-in name, "tokenizer_default",
    * or "tokenizer_default_fallback_NAME".
    */

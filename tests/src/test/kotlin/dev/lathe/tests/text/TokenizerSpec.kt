@@ -88,6 +88,24 @@ class TokenizerSpec : StringSpec({
     }
   }
 
+  "added (non-special) tokens are whole tokens but not special" {
+    val d = dir("added")
+    val size = TokenizerBuilder.byteLevelBpe(CORPUS, 300).write(d)
+    val mapper = ObjectMapper()
+    val json = mapper.readTree(d.resolve("tokenizer.json").toFile()) as com.fasterxml.jackson.databind.node.ObjectNode
+    (json["added_tokens"] as com.fasterxml.jackson.databind.node.ArrayNode).addObject()
+      .put("id", size).put("content", "<extra>").put("single_word", false).put("lstrip", false)
+      .put("rstrip", false).put("normalized", false).put("special", false)
+    mapper.writeValue(d.resolve("tokenizer.json").toFile(), json)
+    HfTokenizer.load(d).use { t ->
+      t.vocabSize() shouldBe size + 1
+      t.tokenToId("<extra>") shouldBe size
+      t.encode("a<extra>b", false).toList() shouldBe listOf(t.tokenToId("a"), size, t.tokenToId("b"))
+      t.specialTokens().contains("<extra>") shouldBe false
+      t.decode(t.encode("a<extra>b", false), true) shouldBe "a<extra>b"
+    }
+  }
+
   "texts longer than 512 tokens are not truncated" {
     val d = dir("long")
     TokenizerBuilder.byteLevelBpe(CORPUS, 300).write(d)
