@@ -147,4 +147,5 @@ class TestTokenizer(
     override fun specialTokens(): List<String> = DataTestSupport.specials
     override fun chatTemplate(): String? = null
     fun id(token: String): Int = vocab.getValue(token)
+    fun hfHandle(): Long = hf.handle
 }
