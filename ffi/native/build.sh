@@ -20,11 +20,12 @@ else
     exit 1
   fi
 fi
-CXXFLAGS=(-std=c++17 -O2 -fPIC -fvisibility=hidden -D_GLIBCXX_USE_CXX11_ABI=1 -Wno-deprecated-declarations "${INC[@]}" -I"$HERE" -I"$GEN")
+# LATHE_CXXFLAGS adds flags, e.g. -D_GLIBCXX_USE_CXX11_ABI=0 for a pre-cxx11-ABI libtorch archive
+CXXFLAGS=(-std=c++17 -O2 -fPIC -fvisibility=hidden -Wno-deprecated-declarations ${LATHE_CXXFLAGS:-} "${INC[@]}" -I"$HERE" -I"$GEN")
 
 objs=()
 pids=()
-for src in "$HERE/shim_core.cpp" "$HERE/shim_dispatch.cpp" "$GEN/ops_gen.cpp"; do
+for src in "$HERE"/shim_*.cpp "$GEN/ops_gen.cpp"; do
   o="$OBJ/$(basename "${src%.cpp}").o"
   objs+=("$o")
   if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ "$HERE/lathe.h" -nt "$o" ] || [ "$HERE/shim_internal.h" -nt "$o" ]; then

@@ -190,11 +190,23 @@ int32_t lt_is_grad_enabled(void) { return c10::GradMode::is_enabled(); }
 
 lt_error lt_set_autocast(int32_t on, int32_t dtype) {
   LT_TRY
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  // 2.4 replaced the per-device setters with device-typed ones
+  at::autocast::set_autocast_dtype(at::kCPU, (c10::ScalarType) dtype);
+  at::autocast::set_autocast_enabled(at::kCPU, on != 0);
+#else
   at::autocast::set_autocast_cpu_dtype((c10::ScalarType) dtype);
   at::autocast::set_cpu_enabled(on != 0);
+#endif
   if (!on) at::autocast::clear_cache();
   LT_CATCH
 }
-int32_t lt_is_autocast(void) { return at::autocast::is_cpu_enabled(); }
+int32_t lt_is_autocast(void) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  return at::autocast::is_autocast_enabled(at::kCPU);
+#else
+  return at::autocast::is_cpu_enabled();
+#endif
+}
 
 }  // extern "C"

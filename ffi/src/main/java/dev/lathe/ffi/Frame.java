@@ -15,7 +15,12 @@ final class Frame {
   private static final ThreadLocal<Frame> CURRENT = ThreadLocal.withInitial(Frame::new);
 
   private final MemorySegment seg = Arena.ofAuto().allocate(SIZE, 16);
+  private final MemorySegment[] outs = new MemorySegment[OUTS];
   private long top;
+
+  private Frame() {
+    for (int i = 0; i < OUTS; i++) outs[i] = seg.asSlice(8L * i, 8);
+  }
   private Arena overflow;
 
   static Frame enter() {
@@ -29,7 +34,7 @@ final class Frame {
   }
 
   MemorySegment out(int i) {
-    return seg.asSlice(8L * i, 8);
+    return outs[i];
   }
 
   long outLong(int i) {
