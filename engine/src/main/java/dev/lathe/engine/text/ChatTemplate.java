@@ -80,7 +80,10 @@ public final class ChatTemplate {
    * vars adds bos_token, eos_token, tools, ... ; failures raise ChatTemplateException.
    */
   public String render(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt, Map<String, ?> vars) {
-    Map<String, Object> ctx = new HashMap<>(vars);
+    Map<String, Object> ctx = new HashMap<>();
+    ctx.put("tools", null); // transformers passes tools=None and documents=None unless given
+    ctx.put("documents", null);
+    ctx.putAll(vars);
     ctx.put("messages", messages);
     ctx.put("add_generation_prompt", addGenerationPrompt);
     JinjaFunctions.RAISED.remove();
