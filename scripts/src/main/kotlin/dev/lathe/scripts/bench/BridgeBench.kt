@@ -38,9 +38,12 @@ object BridgeBench {
     }
 
     private const val BATCH = 100
+    private const val WARMUP_NANOS = 500_000_000L
 
     private fun time(op: () -> Any, iters: Int, rounds: Int): Double {
-        loop(op, maxOf(iters / 5, BATCH)) // warm-up: links the downcall, JITs the path
+        // warm-up: links the downcalls and lets C2 compile the call path (a few thousand calls are not enough)
+        val warmUntil = System.nanoTime() + WARMUP_NANOS
+        while (System.nanoTime() < warmUntil) loop(op, BATCH * 10)
         val perOp = DoubleArray(rounds) {
             val t0 = System.nanoTime()
             loop(op, iters)
