@@ -77,8 +77,9 @@ public record DpoLoss(List<Weighted> terms, double beta, boolean referenceFree, 
 
   private DpoBatch batch(PairLogps in) {
     Tensor pc = Metrics.work(in.policyChosen()), pr = Metrics.work(in.policyRejected()).to(pc.dtype());
-    Tensor rc = referenceFree ? Tensors.zerosLike(pc) : in.refChosen().to(pc.dtype());
-    Tensor rr = referenceFree ? Tensors.zerosLike(pr) : in.refRejected().to(pc.dtype());
+    // the reference is a constant: detached even if the caller's tensors carry a graph
+    Tensor rc = referenceFree ? Tensors.zerosLike(pc) : in.refChosen().detach().to(pc.dtype());
+    Tensor rr = referenceFree ? Tensors.zerosLike(pr) : in.refRejected().detach().to(pc.dtype());
     Tensor nc = in.chosenTokens() == null ? null : Metrics.counts(in.chosenTokens(), pc);
     Tensor nr = in.rejectedTokens() == null ? null : Metrics.counts(in.rejectedTokens(), pc);
     if (!averaged()) return new DpoBatch(beta, pc, pr, rc, rr, pc, pr, rc, rr, nc, nr, in.chosenNll());

@@ -238,4 +238,14 @@ class DpoLossSpec : FunSpec({
         }
         Tensors.liveCount() shouldBe before
     }
+
+    test("reference log-probs are constants: no gradient flows into them") {
+        Scope.open().use {
+            val c = Hand.t(pc).requiresGrad_(true)
+            val refC = Hand.t(rc).requiresGrad_(true)
+            Losses.dpo().build().compute(PairLogps.of(c, Hand.t(pr), refC, Hand.t(rr))).loss().backward()
+            (refC.grad() == null) shouldBe true
+            (c.grad() == null) shouldBe false
+        }
+    }
 })
