@@ -1,0 +1,18 @@
+package dev.lathe.engine.align;
+
+import dev.lathe.engine.tensor.Tensor;
+
+/** Small reductions used by the metric code (always on detached values). */
+final class Metrics {
+  private Metrics() {}
+
+  static double mean(Tensor t) { return t.detach().mean().item(); }
+
+  /** Fraction of entries where a > b (ties count as 0, as in TRL). */
+  static double fractionGreater(Tensor a, Tensor b) { return a.detach().gt(b.detach()).toFloat().mean().item(); }
+
+  /** Token counts as floating [b] in the log-probs' dtype, clamped to >= 1 (empty completions). */
+  static Tensor counts(Tensor tokens, Tensor like) {
+    return tokens.to(like.dtype()).clampMin(1);
+  }
+}
