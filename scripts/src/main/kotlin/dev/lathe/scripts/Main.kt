@@ -20,6 +20,7 @@ class Lathe : CliktCommand(name = "lathe") {
 
 /** Subcommands, one line each (keep this list the only place that wires them). */
 fun commands() = listOf<CliktCommand>(
+    dev.lathe.scripts.cli.TrainCommand(),
 )
 
 fun main(args: Array<String>) = Lathe().subcommands(commands()).main(args)

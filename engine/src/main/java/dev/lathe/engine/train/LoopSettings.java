@@ -19,10 +19,14 @@ public final class LoopSettings {
   public double maxGradNorm = 1.0;
   /** Evaluate every N updates (0: once per epoch when there is an eval set). */
   public long evalSteps = 0;
+  /** Evaluations per epoch when evalSteps is 0 (Axolotl's evals_per_epoch); default once per epoch. */
+  public int evalsPerEpoch = 1;
   public int evalBatchSize = 0;
   public long loggingSteps = 1;
   /** Save a checkpoint every N updates (0: never during the run). */
   public long saveSteps = 0;
+  /** Checkpoints per epoch when saveSteps is 0 (Axolotl's saves_per_epoch; 0 = none). */
+  public int savesPerEpoch = 0;
   public int saveTotalLimit = 0;
   public long seed = 42;
   public boolean shuffle = true;
@@ -49,6 +53,8 @@ public final class LoopSettings {
     if (loggingSteps < 1) throw bad("logging_steps", loggingSteps, ">= 1");
     if (evalSteps < 0) throw bad("eval_steps", evalSteps, ">= 0");
     if (saveSteps < 0) throw bad("save_steps", saveSteps, ">= 0");
+    if (evalsPerEpoch < 0) throw bad("evals_per_epoch", evalsPerEpoch, ">= 0");
+    if (savesPerEpoch < 0) throw bad("saves_per_epoch", savesPerEpoch, ">= 0");
     if (saveTotalLimit < 0) throw bad("save_total_limit", saveTotalLimit, ">= 0");
     if (earlyStoppingPatience < 0) throw bad("early_stopping_patience", earlyStoppingPatience, ">= 0");
     if (lossWatchdogPatience < 1) throw bad("loss_watchdog_patience", lossWatchdogPatience, ">= 1");

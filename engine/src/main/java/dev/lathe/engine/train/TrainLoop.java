@@ -62,20 +62,19 @@ public final class TrainLoop<B> {
         ProgressBar bar = new ProgressBar("train", total, st.step, log);
         String stop = null;
         while (st.step < total && stop == null) {
-          boolean epochEnds = st.microBatch + s.gradientAccumulationSteps >= order.microBatchesPerEpoch();
           double loss = update(order.nextGroup(st, s.gradientAccumulationSteps), opt, st, total, window);
           st.step++;
           for (LongConsumer h : stepHooks) h.accept(st.step);
           double epoch = st.epochProgress(order.microBatchesPerEpoch());
           if (st.step % s.loggingSteps == 0 || st.step == total) metrics.write(row(st.step, epoch, window.drain("")));
           stop = rules.afterStep(st, loss);
-          boolean evalDue = eval != null && (s.evalSteps > 0 ? st.step % s.evalSteps == 0 : epochEnds);
+          boolean evalDue = eval != null && every(st.step, s.evalSteps, s.evalsPerEpoch, perEpoch);
           if (eval != null && (evalDue || st.step == total || stop != null)) {
             lastEval = evaluate();
             metrics.write(row(st.step, epoch, lastEval));
             if (stop == null) stop = rules.afterEval(st, lastEval.get("eval_loss"));
           }
-          if (s.saveSteps > 0 && st.step % s.saveSteps == 0) {
+          if (every(st.step, s.saveSteps, s.savesPerEpoch, perEpoch)) {
             try (var p = timer.phase("checkpoint")) {
               Checkpoints.save(s.outputDir, st, epoch, model, opt, s.saveTotalLimit);
             }
@@ -160,6 +159,16 @@ public final class TrainLoop<B> {
       model.setTraining(true);
       return w.drain("eval_");
     }
+  }
+
+  /** Due every `steps` updates, or at `timesPerEpoch` evenly spaced updates of each epoch when steps is 0. */
+  static boolean every(long step, long steps, int timesPerEpoch, long updatesPerEpoch) {
+    if (steps > 0) return step % steps == 0;
+    long inEpoch = (step - 1) % updatesPerEpoch + 1;
+    for (int k = 1; k <= timesPerEpoch; k++) {
+      if (Math.max(1, Math.round((double) k * updatesPerEpoch / timesPerEpoch)) == inEpoch) return true;
+    }
+    return false;
   }
 
   private Path resumePoint() {
