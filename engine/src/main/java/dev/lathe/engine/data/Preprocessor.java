@@ -1,0 +1,43 @@
+package dev.lathe.engine.data;
+
+import dev.lathe.engine.text.Tokenizer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Config -> prepared rows -> token ids, with a report: what `lathe preprocess` and the trainers run.
+ * Encoding drops rows whose completion would be empty after truncation (counted in the report).
+ */
+public final class Preprocessor {
+  /** Train/eval examples in dataset order after shuffling; GRPO rows are in prepared only. */
+  public record Result(DatasetPipeline.Prepared prepared, List<EncodedExample> train, List<EncodedExample> eval,
+      PreprocessReport report) {}
+
+  private Preprocessor() {}
+
+  public static Result run(DataConfig cfg, Tokenizer tok, ChatRenderer.Source templates, DataWarnings warnings) {
+    long t0 = System.nanoTime();
+    DatasetPipeline.Prepared p = DatasetPipeline.prepare(cfg, tok, templates, warnings);
+    List<EncodedExample> train = List.of();
+    List<EncodedExample> eval = List.of();
+    if (!cfg.method.isGrpo()) {
+      ExampleEncoder enc = new ExampleEncoder(tok, cfg.method, cfg.sequenceLen, p.counts());
+      train = encodeAll(enc, p.train());
+      eval = encodeAll(enc, p.eval());
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    PreprocessReport report = PreprocessReport.of(cfg.method, p, train, eval, seconds, tok);
+    return new Result(p, train, eval, report);
+  }
+
+  static List<EncodedExample> encodeAll(ExampleEncoder enc, List<PreparedRow> rows) {
+    List<EncodedExample> out = new ArrayList<>(rows.size());
+    for (PreparedRow r : rows) {
+      EncodedExample e = enc.encode(r);
+      if (e != null) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+}
