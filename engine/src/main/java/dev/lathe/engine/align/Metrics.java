@@ -1,5 +1,6 @@
 package dev.lathe.engine.align;
 
+import dev.lathe.engine.tensor.DType;
 import dev.lathe.engine.tensor.Tensor;
 
 /** Small reductions used by the metric code (always on detached values). */
@@ -9,7 +10,10 @@ final class Metrics {
   static double mean(Tensor t) { return t.detach().mean().item(); }
 
   /** Fraction of entries where a > b (ties count as 0, as in TRL). */
-  static double fractionGreater(Tensor a, Tensor b) { return a.detach().gt(b.detach()).toFloat().mean().item(); }
+  static double fractionGreater(Tensor a, Tensor b) {
+    DType dt = a.dtype().isFloating() ? a.dtype() : DType.F32; // f64 inputs keep f64 precision
+    return a.detach().gt(b.detach()).to(dt).mean().item();
+  }
 
   /** Token counts as floating [b] in the log-probs' dtype, clamped to >= 1 (empty completions). */
   static Tensor counts(Tensor tokens, Tensor like) {
