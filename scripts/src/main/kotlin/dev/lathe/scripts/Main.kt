@@ -1,15 +1,26 @@
 package dev.lathe.scripts
 
 import com.github.ajalt.clikt.core.CliktCommand
+import com.github.ajalt.clikt.core.Context
 import com.github.ajalt.clikt.core.main
 import com.github.ajalt.clikt.core.subcommands
 import com.github.ajalt.clikt.parameters.options.versionOption
+import dev.lathe.scripts.cli.BenchCommand
+import dev.lathe.scripts.cli.DoctorCommand
+import dev.lathe.scripts.cli.ReplCommand
+import dev.lathe.scripts.cli.RunCommand
+import kotlin.system.exitProcess
 
 /** The `lathe` root command; each subcommand lives in its own file under cli/. */
 class Lathe : CliktCommand(name = "lathe") {
     init {
         versionOption(VERSION)
     }
+
+    override val printHelpOnEmptyArgs = true
+
+    override fun help(context: Context) =
+        "Preference fine-tuning on the JVM: Kotlin recipes, a tensor REPL and trainers over libtorch."
 
     override fun run() = Unit
 
@@ -20,7 +31,20 @@ class Lathe : CliktCommand(name = "lathe") {
 
 /** Subcommands, one line each (keep this list the only place that wires them). */
 fun commands() = listOf<CliktCommand>(
+    RunCommand(),
+    ReplCommand(),
+    DoctorCommand(),
+    BenchCommand(),
     dev.lathe.scripts.cli.TrainCommand(),
 )
 
-fun main(args: Array<String>) = Lathe().subcommands(commands()).main(args)
+fun main(args: Array<String>) {
+    try {
+        Lathe().subcommands(commands()).main(args)
+    } catch (e: Exception) {
+        // clikt reports usage errors itself; this is for failures inside a command
+        System.err.println("lathe: ${e.message ?: e.javaClass.name}")
+        if (System.getenv("LATHE_DEBUG") != null) e.printStackTrace()
+        exitProcess(1)
+    }
+}

@@ -1,0 +1,61 @@
+package dev.lathe.scripts.bench
+
+import dev.lathe.engine.tensor.Aten
+import dev.lathe.engine.tensor.Grad
+import dev.lathe.engine.tensor.Scope
+import dev.lathe.engine.tensor.Tensor
+import dev.lathe.engine.tensor.Tensors
+
+/**
+ * Per-op cost of calling libtorch through the bridge, for ops so small that the call itself
+ * dominates. The same ops, on the same shapes, are in bench/bridge_peer.py (PyTorch eager):
+ * keep the two lists in step. Each result is freed, as in Python where it is dropped.
+ */
+object BridgeBench {
+    /** Op names shared with the Python peer, in report order. */
+    val OPS = listOf("dim", "add[4]", "mul_scalar[4]", "matmul[8x8]", "sum[8x8]", "view[8x8->64]", "softmax[8x8]", "dispatch_add[4]")
+
+    /** ns per op for each of [OPS]: the median of [rounds] rounds of [iters] calls, after a warm-up. */
+    fun run(iters: Int, rounds: Int): Map<String, Double> = Grad.noGrad {
+        Scope.open().use {
+            val a = Tensors.randn(4)
+            val b = Tensors.randn(4)
+            val m = Tensors.randn(8, 8)
+            val m2 = Tensors.randn(8, 8)
+            val ops: Map<String, () -> Any> = mapOf(
+                "dim" to { a.dim() },
+                "add[4]" to { a.add(b) },
+                "mul_scalar[4]" to { a.mul(2.0) },
+                "matmul[8x8]" to { m.matmul(m2) },
+                "sum[8x8]" to { m.sum() },
+                "view[8x8->64]" to { m.view(64) },
+                "softmax[8x8]" to { m.softmax(-1) },
+                "dispatch_add[4]" to { Aten.call("aten::add.Tensor", a, b) as Tensor },
+            )
+            check(ops.keys.toList() == OPS) { "BridgeBench.OPS and its op table disagree" }
+            ops.mapValues { (_, op) -> time(op, iters, rounds) }
+        }
+    }
+
+    private const val BATCH = 100
+
+    private fun time(op: () -> Any, iters: Int, rounds: Int): Double {
+        loop(op, maxOf(iters / 5, BATCH)) // warm-up: links the downcall, JITs the path
+        val perOp = DoubleArray(rounds) {
+            val t0 = System.nanoTime()
+            loop(op, iters)
+            (System.nanoTime() - t0).toDouble() / iters
+        }
+        perOp.sort()
+        return perOp[rounds / 2]
+    }
+
+    /** Runs op n times (rounded up to whole batches); results are freed a batch at a time. */
+    private fun loop(op: () -> Any, n: Int) {
+        var done = 0
+        while (done < n) {
+            Scope.open().use { repeat(BATCH) { op() } }
+            done += BATCH
+        }
+    }
+}

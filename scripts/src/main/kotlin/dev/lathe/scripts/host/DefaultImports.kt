@@ -1,0 +1,15 @@
+package dev.lathe.scripts.host
+
+/**
+ * What every recipe script and REPL session sees without an import line. One list, one
+ * package per line: a new Lathe package for scripts (e.g. the recipe DSL,
+ * "dev.lathe.scripts.dsl.*") is added here by one line.
+ */
+object DefaultImports {
+    val ALL: List<String> = listOf(
+        "dev.lathe.engine.tensor.*",
+        "dev.lathe.engine.tensor.Tensors.*",
+        "dev.lathe.engine.nn.*",
+        "dev.lathe.scripts.sugar.*",
+    )
+}
