@@ -28,6 +28,7 @@ public final class TrainLoop<B> {
   private final List<LongConsumer> stepHooks = new ArrayList<>();
   private final PhaseTimer timer = new PhaseTimer();
   private PrintStream log = System.err;
+  private MetricReducer reducer = MetricReducer.MEAN;
 
   public TrainLoop(LoopSettings settings, Trainable model, StepFunction<B> step, BatchSource<B> train, BatchSource<B> eval) {
     this.s = settings.validate();
@@ -41,6 +42,9 @@ public final class TrainLoop<B> {
   public TrainLoop<B> onStepEnd(LongConsumer hook) { stepHooks.add(hook); return this; }
 
   public TrainLoop<B> log(PrintStream out) { this.log = out; return this; }
+
+  /** How a method's per-micro-batch metrics become logged values (default: TRL's mean). */
+  public TrainLoop<B> reduceMetrics(MetricReducer r) { this.reducer = r; return this; }
 
   public PhaseTimer timer() { return timer; }
 
@@ -66,7 +70,11 @@ public final class TrainLoop<B> {
           st.step++;
           for (LongConsumer h : stepHooks) h.accept(st.step);
           double epoch = st.epochProgress(order.microBatchesPerEpoch());
-          if (st.step % s.loggingSteps == 0 || st.step == total) metrics.write(row(st.step, epoch, window.drain("")));
+          if (st.step % s.loggingSteps == 0 || st.step == total) {
+            Map<String, Double> values = window.drain("", reducer);
+            if (st.numTokens > 0) values.put("num_tokens", (double) st.numTokens);
+            metrics.write(row(st.step, epoch, values));
+          }
           stop = rules.afterStep(st, loss);
           boolean evalDue = eval != null && every(st.step, s.evalSteps, s.evalsPerEpoch, perEpoch);
           if (eval != null && (evalDue || st.step == total || stop != null)) {
@@ -93,7 +101,7 @@ public final class TrainLoop<B> {
     double sum = 0;
     List<int[]> bad = new ArrayList<>();
     for (int[] rows : group) {
-      double l = microBatch(rows, group.size(), window);
+      double l = microBatch(rows, group.size(), window, st);
       if (Double.isFinite(l)) sum += l;
       else bad.add(rows);
     }
@@ -119,7 +127,7 @@ public final class TrainLoop<B> {
   }
 
   /** Forward and backward of one micro-batch in its own scope; its loss is scaled by 1/group size. */
-  private double microBatch(int[] rows, int groupSize, MetricWindow window) {
+  private double microBatch(int[] rows, int groupSize, MetricWindow window, TrainState st) {
     try (Scope sc = Scope.open()) {
       B batch;
       try (var p = timer.phase("data")) {
@@ -134,9 +142,8 @@ public final class TrainLoop<B> {
       try (var p = timer.phase("policy")) {
         out.loss().div(groupSize).backward();
       }
-      window.addAll(out.metrics());
-      long tokens = train.tokens(batch);
-      if (tokens > 0) window.add("tokens_per_micro_batch", tokens);
+      window.addMethod(out.metrics());
+      st.numTokens += train.tokens(batch);
       return l;
     }
   }
@@ -153,11 +160,11 @@ public final class TrainLoop<B> {
         try (Scope sc = Scope.open(); var a = Autocast.of(s.bf16)) {
           StepOutput out = step.compute(eval.batch(rows), timer);
           w.add("loss", out.loss().item());
-          w.addAll(out.metrics());
+          w.addMethod(out.metrics());
         }
       }
       model.setTraining(true);
-      return w.drain("eval_");
+      return w.drain("eval_", reducer);
     }
   }
 

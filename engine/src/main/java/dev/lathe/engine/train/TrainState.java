@@ -21,6 +21,8 @@ public final class TrainState {
   public int evalsWithoutImprovement;
   public int highLossSteps;
   public long skippedSteps;
+  /** Tokens seen so far (TRL's cumulative num_tokens). */
+  public long numTokens;
 
   /** Fractional epoch as transformers reports it. */
   public double epochProgress(long microBatchesPerEpoch) {
@@ -40,6 +42,7 @@ public final class TrainState {
     l.put("evals_without_improvement", evalsWithoutImprovement);
     l.put("high_loss_steps", highLossSteps);
     l.put("skipped_steps", skippedSteps);
+    l.put("num_tokens", numTokens);
     try {
       Files.writeString(file, m.writerWithDefaultPrettyPrinter().writeValueAsString(n));
     } catch (IOException e) {
@@ -64,6 +67,7 @@ public final class TrainState {
     s.evalsWithoutImprovement = l.path("evals_without_improvement").asInt(0);
     s.highLossSteps = l.path("high_loss_steps").asInt(0);
     s.skippedSteps = l.path("skipped_steps").asLong(0);
+    s.numTokens = l.path("num_tokens").asLong(0);
     return s;
   }
 

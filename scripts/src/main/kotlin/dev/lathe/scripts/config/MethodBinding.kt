@@ -4,6 +4,7 @@ import dev.lathe.engine.align.AlignLoss
 import dev.lathe.engine.align.Losses
 import dev.lathe.engine.align.RefSync
 import dev.lathe.engine.data.Method
+import dev.lathe.engine.train.methods.ReferenceKind
 
 /**
  * rl / reward_model and the method keys -> one loss object from the align family (the only place a

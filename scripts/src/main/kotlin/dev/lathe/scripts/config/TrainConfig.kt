@@ -4,22 +4,11 @@ import dev.lathe.engine.align.AlignLoss
 import dev.lathe.engine.data.DataConfig
 import dev.lathe.engine.data.Method
 import dev.lathe.engine.train.LoopSettings
+import dev.lathe.engine.train.methods.ReferenceKind
 import java.nio.file.Path
 
 /** LoRA settings (Axolotl's adapter: lora keys). targetModules empty + targetLinear = every linear layer. */
 data class LoraSettings(val r: Int, val alpha: Double, val dropout: Double, val targetModules: List<String>, val targetLinear: Boolean)
-
-/** Where the reference log-probs come from. */
-enum class ReferenceKind {
-    /** The method needs none (ORPO, SimPO/CPO, reference_free DPO). */
-    NONE,
-    /** The policy with its LoRA adapter switched off (default with adapter: lora). */
-    ADAPTER_DISABLED,
-    /** A separate frozen copy of the base model (full fine-tuning, or rl_adapter_ref_model: true). */
-    FROZEN_COPY,
-    /** Computed once before training, cached on disk, never kept in memory (precompute_ref_log_probs). */
-    PRECOMPUTED,
-}
 
 /** TR-DPO: mix the policy into the reference every syncSteps updates with weight alpha. */
 data class RefSyncSettings(val alpha: Double, val syncSteps: Long)

@@ -10,7 +10,7 @@ import dev.lathe.engine.train.LrSchedule
 import dev.lathe.engine.train.OptimizerSpec
 import dev.lathe.scripts.config.ConfigBinder
 import dev.lathe.scripts.config.ConfigException
-import dev.lathe.scripts.config.ReferenceKind
+import dev.lathe.engine.train.methods.ReferenceKind
 import dev.lathe.scripts.config.TrainConfig
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.StringSpec
