@@ -1,0 +1,109 @@
+package dev.lathe.engine.text;
+
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import jinjava.javax.el.CompositeELResolver;
+
+/**
+ * A Hugging Face chat template rendered with Jinjava under the settings transformers uses:
+ * trim_blocks, lstrip_blocks, loop controls, a single trailing newline of the source dropped,
+ * and the globals raise_exception, strftime_now and tojson. Python string methods
+ * (startswith, split, lstrip, ...) and reversed slices (x[::-1]) work; see docs/io-text.md.
+ */
+public final class ChatTemplate {
+  private static final Jinjava JINJA = engine();
+
+  private final String name;
+  private final String source;
+
+  private ChatTemplate(String name, String source) {
+    this.name = name;
+    this.source = source;
+  }
+
+  /** A template from Jinja source; name is used in error messages. */
+  public static ChatTemplate of(String name, String source) {
+    if (source == null || source.isBlank()) throw new ChatTemplateException(name, "the template is empty");
+    return new ChatTemplate(name, source);
+  }
+
+  private static Jinjava engine() {
+    CompositeELResolver resolver = new CompositeELResolver();
+    resolver.add(new PyMethods());
+    resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
+    // Python-Jinja semantics where Jinjava keeps older HubSpot behaviour by default:
+    // {{- -}} trimming on expressions, operator precedence, backslash escapes, dict iteration.
+    LegacyOverrides python = LegacyOverrides.newBuilder().withEvaluateMapKeys(true).withIterateOverMapKeys(true)
+        .withUsePyishObjectMapper(true).withUseNaturalOperatorPrecedence(true).withParseWhitespaceControlStrictly(true)
+        .withAllowAdjacentTextNodes(true).withUseTrimmingForNotesAndExpressions(true).withKeepNullableLoopValues(true)
+        .withHandleBackslashInQuotesOnly(true).build();
+    JinjavaConfig config = JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
+        .withLegacyOverrides(python).withElResolver(resolver).build();
+    Jinjava j = new Jinjava(config);
+    j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", JinjaFunctions.class,
+        "raiseException", Object.class));
+    j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now", JinjaFunctions.class,
+        "strftimeNow", String.class));
+    j.getGlobalContext().registerFilter(new JinjaFunctions.ToJson());
+    return j;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public String source() {
+    return source;
+  }
+
+  /**
+   * Renders messages ({role, content} maps; content a string or a list of parts).
+   * vars adds bos_token, eos_token, tools, ... ; failures raise ChatTemplateException.
+   */
+  public String render(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt, Map<String, ?> vars) {
+    Map<String, Object> ctx = new HashMap<>(vars);
+    ctx.put("messages", messages);
+    ctx.put("add_generation_prompt", addGenerationPrompt);
+    JinjaFunctions.RAISED.remove();
+    RenderResult r;
+    try {
+      r = JINJA.renderForResult(prepared(), ctx);
+    } catch (RuntimeException e) {
+      throw new ChatTemplateException(name, "rendering failed: " + e.getMessage());
+    } finally {
+      String raised = JinjaFunctions.RAISED.get();
+      JinjaFunctions.RAISED.remove();
+      if (raised != null) throw new ChatTemplateException(name, "raise_exception: " + raised);
+    }
+    for (TemplateError e : r.getErrors()) {
+      if (e.getSeverity() == TemplateError.ErrorType.FATAL || e.getReason() == TemplateError.ErrorReason.SYNTAX_ERROR) {
+        throw new ChatTemplateException(name, "line " + e.getLineno() + ": " + e.getMessage()
+            + (e.getFieldName() == null || e.getFieldName().isEmpty() ? "" : " (in '" + e.getFieldName() + "')"));
+      }
+    }
+    return r.getOutput();
+  }
+
+  /** Renders with the tokenizer's special tokens as bos_token, eos_token, pad_token. */
+  public String render(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt, Tokenizer tokenizer) {
+    Map<String, Object> vars = new HashMap<>();
+    vars.put("bos_token", tokenizer.bosToken() == null ? "" : tokenizer.bosToken());
+    vars.put("eos_token", tokenizer.eosToken() == null ? "" : tokenizer.eosToken());
+    vars.put("pad_token", tokenizer.padToken() == null ? "" : tokenizer.padToken());
+    return render(messages, addGenerationPrompt, vars);
+  }
+
+  /** The source as Jinjava gets it: Jinja's dropped trailing newline, reversed slices rewritten. */
+  private String prepared() {
+    String s = source.endsWith("\n") ? source.substring(0, source.length() - 1) : source;
+    return JinjaRewrite.rewrite(s);
+  }
+}
