@@ -34,7 +34,4 @@ object Brackets {
         while (i < code.length && code[i] != quote && code[i] != '\n') i += if (code[i] == '\\') 2 else 1
         return i
     }
-
-    private fun CharSequence.indexOf(s: String, from: Int): Int = toString().indexOf(s, from)
-    private fun CharSequence.indexOf(c: Char, from: Int): Int = toString().indexOf(c, from)
 }
