@@ -76,7 +76,7 @@ public record DpoLoss(List<Weighted> terms, double beta, boolean referenceFree, 
   }
 
   private DpoBatch batch(PairLogps in) {
-    Tensor pc = in.policyChosen(), pr = in.policyRejected();
+    Tensor pc = Metrics.work(in.policyChosen()), pr = Metrics.work(in.policyRejected()).to(pc.dtype());
     Tensor rc = referenceFree ? Tensors.zerosLike(pc) : in.refChosen().to(pc.dtype());
     Tensor rr = referenceFree ? Tensors.zerosLike(pr) : in.refRejected().to(pc.dtype());
     Tensor nc = in.chosenTokens() == null ? null : Metrics.counts(in.chosenTokens(), pc);

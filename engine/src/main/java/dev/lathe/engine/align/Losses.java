@@ -44,6 +44,37 @@ public final class Losses {
     return new RewardLoss(centerRewardsCoefficient);
   }
 
+  /**
+   * GRPO/GDPO advantage settings. scaleRewards: group | batch | none (true = group, false = none);
+   * aggregation (multi_objective_aggregation): sum_then_normalize | normalize_then_sum (rl: gdpo);
+   * rewardWeights null = all 1.0.
+   */
+  public static GroupAdvantages grpoAdvantages(int numGenerations, String scaleRewards, String aggregation,
+      List<String> rewardNames, List<Double> rewardWeights) {
+    GroupAdvantages.Scale scale = switch (String.valueOf(scaleRewards).toLowerCase()) {
+      case "group", "true" -> GroupAdvantages.Scale.GROUP;
+      case "batch" -> GroupAdvantages.Scale.BATCH;
+      case "none", "false" -> GroupAdvantages.Scale.NONE;
+      default -> throw unknown("scale_rewards", scaleRewards, "GRPO", List.of("group", "batch", "none", "true", "false"));
+    };
+    GroupAdvantages.Aggregation agg = switch (String.valueOf(aggregation)) {
+      case "sum_then_normalize" -> GroupAdvantages.Aggregation.SUM_THEN_NORMALIZE;
+      case "normalize_then_sum" -> GroupAdvantages.Aggregation.NORMALIZE_THEN_SUM;
+      default -> throw unknown("multi_objective_aggregation", aggregation, "GRPO",
+          List.of("sum_then_normalize", "normalize_then_sum"));
+    };
+    if (rewardWeights != null && rewardWeights.size() != rewardNames.size()) {
+      throw new IllegalArgumentException("reward_weights: expected " + rewardNames.size() + " weights (one per reward function "
+          + rewardNames + "), got " + rewardWeights.size());
+    }
+    double[] w = new double[rewardNames.size()];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = rewardWeights == null ? 1.0 : rewardWeights.get(i);
+      if (!Double.isFinite(w[i])) throw new IllegalArgumentException("reward_weights[" + i + "]: expected a finite number, got " + w[i]);
+    }
+    return new GroupAdvantages(numGenerations, scale, agg, rewardNames, w);
+  }
+
   /** Maps one DPO loss_type string to its term. */
   static DpoTerm dpoTerm(String name, double eps, double tau) {
     return switch (name) {
