@@ -41,6 +41,7 @@ fun commands() = listOf<CliktCommand>(
     MergeLoraCommand(),
     InitModelCommand(),
     InferenceCommand(),
+    dev.lathe.scripts.cli.TrainCommand(),
 )
 
 fun main(args: Array<String>) {
