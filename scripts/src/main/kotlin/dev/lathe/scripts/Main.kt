@@ -42,6 +42,7 @@ fun commands() = listOf<CliktCommand>(
     InitModelCommand(),
     InferenceCommand(),
     dev.lathe.scripts.cli.TrainCommand(),
+    dev.lathe.scripts.cli.PreprocessCommand(dev.lathe.scripts.cli.ConfigRun::preprocessInputs),
 )
 
 fun main(args: Array<String>) {

@@ -59,6 +59,14 @@ object ConfigRun {
         }
     }
 
+    /** What `lathe preprocess` needs from a config: its data section, tokenizer and templates. */
+    fun preprocessInputs(file: Path): PreprocessInputs {
+        val cfg = dev.lathe.scripts.config.ConfigBinder.read(file)
+        cfg.warnings.forEach { System.err.println("warning: $it") }
+        val tok = HfTokenizer.load(cfg.tokenizerDir)
+        return PreprocessInputs(cfg.data, tok, templates(tok))
+    }
+
     fun templates(tok: Tokenizer) = ChatRenderer.Source { name, jinja ->
         val t = when {
             // chat_template_jinja: inline source or a file path (Axolotl accepts both)
