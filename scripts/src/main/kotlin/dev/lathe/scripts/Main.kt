@@ -41,6 +41,8 @@ fun commands() = listOf<CliktCommand>(
     MergeLoraCommand(),
     InitModelCommand(),
     InferenceCommand(),
+    dev.lathe.scripts.cli.TrainCommand(),
+    dev.lathe.scripts.cli.PreprocessCommand(dev.lathe.scripts.cli.ConfigRun::preprocessInputs),
 )
 
 fun main(args: Array<String>) {

@@ -15,7 +15,10 @@ object BridgeBench {
     /** Op names shared with the Python peer, in report order. */
     val OPS = listOf("dim", "add[4]", "mul_scalar[4]", "matmul[8x8]", "sum[8x8]", "view[8x8->64]", "softmax[8x8]", "dispatch_add[4]")
 
-    /** ns per op for each of [OPS]: the median of [rounds] rounds of [iters] calls, after a warm-up. */
+    /**
+     * ns per op for each of [OPS]: the fastest of [rounds] rounds of [iters] calls, after a warm-up.
+     * The minimum, as timeit advises: slower rounds measure other processes, not the op.
+     */
     fun run(iters: Int, rounds: Int): Map<String, Double> = Grad.noGrad {
         Scope.open().use {
             val a = Tensors.randn(4)
@@ -38,16 +41,18 @@ object BridgeBench {
     }
 
     private const val BATCH = 100
+    private const val WARMUP_NANOS = 500_000_000L
 
     private fun time(op: () -> Any, iters: Int, rounds: Int): Double {
-        loop(op, maxOf(iters / 5, BATCH)) // warm-up: links the downcall, JITs the path
+        // warm-up: links the downcalls and lets C2 compile the call path (a few thousand calls are not enough)
+        val warmUntil = System.nanoTime() + WARMUP_NANOS
+        while (System.nanoTime() < warmUntil) loop(op, BATCH * 10)
         val perOp = DoubleArray(rounds) {
             val t0 = System.nanoTime()
             loop(op, iters)
             (System.nanoTime() - t0).toDouble() / iters
         }
-        perOp.sort()
-        return perOp[rounds / 2]
+        return perOp.min()
     }
 
     /** Runs op n times (rounded up to whole batches); results are freed a batch at a time. */

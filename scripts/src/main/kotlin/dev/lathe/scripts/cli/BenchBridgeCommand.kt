@@ -20,7 +20,7 @@ class BenchBridgeCommand : CliktCommand(name = "bridge") {
         "Per-op time of small tensor ops through Lathe's bridge vs the same ops in PyTorch eager (bench/bridge_peer.py)"
 
     private val iters by option("--iters", help = "calls per round").int().restrictTo(100..100_000_000).default(20_000)
-    private val rounds by option("--rounds", help = "rounds per op (the median is reported)").int().restrictTo(1..100).default(7)
+    private val rounds by option("--rounds", help = "rounds per op (the fastest is reported)").int().restrictTo(1..100).default(7)
     private val threads by option("--threads", help = "intra-op threads on both sides (default: Lathe's setting)").int().restrictTo(1..1024)
     private val python by option("--python", help = "the peer's interpreter").default("/usr/bin/python3")
     private val noPeer by option("--no-peer", help = "measure Lathe only").flag()
