@@ -32,6 +32,9 @@ public final class DatasetLoader {
     if (spec.name != null && Files.exists(p)) {
       warnings.warn(label + ": `name` " + spec.name + " has no effect on local files (it selects a Hub config)", null);
     }
+    if (spec.revision != null && Files.exists(p)) {
+      warnings.warn(label + ": `revision` has no effect on local files (it selects a Hub commit)", null);
+    }
     Map<String, List<Path>> splits;
     if (Files.isDirectory(p)) {
       splits = spec.dataFiles != null ? Map.of("train", dataFiles(spec, baseDir, label)) : folderSplits(p, label);

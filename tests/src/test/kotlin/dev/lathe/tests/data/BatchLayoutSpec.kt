@@ -1,6 +1,8 @@
 package dev.lathe.tests.data
 
+import dev.lathe.engine.data.BatchTensors
 import dev.lathe.engine.data.CompletionBatch
+import dev.lathe.engine.tensor.Scope
 import dev.lathe.engine.data.EncodedExample
 import dev.lathe.engine.data.Method
 import dev.lathe.engine.data.PackedBatch
@@ -30,6 +32,20 @@ class BatchLayoutSpec : FunSpec({
         p.labelMask().toList() shouldBe listOf<Byte>(0, 0, 1, 0, 0, 1, 1, 1, 0, 0, 1, 1, 0, 1, 0, 0)
         p.positionIds().toList() shouldBe listOf<Long>(0, 1, 2, 0, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 0, 0)
         p.lengths().toList() shouldBe listOf(3, 4, 4, 2)
+    }
+
+    test("BatchTensors: the same arrays as int64/bool tensors of shape [2b, s] and [1, T]") {
+        Scope.open().use {
+            val p = PairBatch.of(listOf(a, b), 0)
+            val t = BatchTensors.of(p)
+            t.inputIds().shape().toList() shouldBe listOf(4L, 4L)
+            t.inputIds().toLongArray().toList() shouldBe p.inputIds().toList()
+            t.labelMask().toBooleanArray().toList() shouldBe p.labelMask().map { it == 1.toByte() }
+            t.positionIds().toLongArray().toList() shouldBe p.positionIds().toList()
+            val k = BatchTensors.of(PackedBatch.pairs(listOf(a, b)))
+            k.inputIds().shape().toList() shouldBe listOf(1L, 13L)
+            k.cuSeqlens()!!.toIntArray().toList() shouldBe listOf(0, 3, 7, 11, 13)
+        }
     }
 
     test("PackedBatch: no padding, positions restart per sequence, cu_seqlens mark the starts") {

@@ -87,6 +87,28 @@ class DpoFixedTypesSpec : FunSpec({
         }
     }
 
+    test("a row lacking a needed field names the row, the type, the expected and the found fields (E2)") {
+        val e = shouldThrow<DataException> {
+            run("dpo", { it.type("chatml") },
+                """{"chosen":"a","rejected":"b","context":"c"}""")
+        }
+        e.message shouldContain "data.jsonl:1"
+        e.message shouldContain "type chatml.default"
+        e.message shouldContain "'instruction'"
+        e.message shouldContain "expected fields: system?, prompt|input|question|instruction"
+        e.message shouldContain "found: [chosen, rejected, context]"
+    }
+
+    test("a null in an existing prompt column is refused instead of rendering 'None' (quirk 10)") {
+        val e = shouldThrow<DataException> {
+            run("dpo", { it.type("chatml.default") },
+                """{"prompt":"p","chosen":"a","rejected":"b"}""",
+                """{"question":"q","chosen":"a","rejected":"b"}""")
+        }
+        e.message shouldContain "data.jsonl:2"
+        e.message shouldContain "field 'prompt' is null"
+    }
+
     test("non-string scalars print as Python's str(): True, 1.0, 3") {
         val (rows, _) = run("dpo", { it.type("chatml.prompt_pairs") },
             """{"prompt":3,"chosen":true,"rejected":1.0}""",
