@@ -25,7 +25,7 @@ CXXFLAGS=(-std=c++17 -O2 -fPIC -fvisibility=hidden -Wno-deprecated-declarations 
 
 objs=()
 pids=()
-for src in "$HERE/shim_core.cpp" "$HERE/shim_dispatch.cpp" "$GEN/ops_gen.cpp"; do
+for src in "$HERE"/shim_*.cpp "$GEN/ops_gen.cpp"; do
   o="$OBJ/$(basename "${src%.cpp}").o"
   objs+=("$o")
   if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ "$HERE/lathe.h" -nt "$o" ] || [ "$HERE/shim_internal.h" -nt "$o" ]; then

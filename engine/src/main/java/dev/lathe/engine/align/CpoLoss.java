@@ -49,8 +49,9 @@ public record CpoLoss(Type type, double beta, double labelSmoothing, double simp
           + "set cpo_alpha: 0 for pure SimPO");
     }
     try (Scope s = Scope.open()) {
-      Tensor ac = logps(in.policyChosen(), in.chosenTokens());
-      Tensor ar = logps(in.policyRejected(), in.rejectedTokens());
+      Tensor pc = Metrics.work(in.policyChosen());
+      Tensor ac = logps(pc, in.chosenTokens());
+      Tensor ar = logps(Metrics.work(in.policyRejected()).to(pc.dtype()), in.rejectedTokens());
       Tensor uc = reward(ac), ur = reward(ar);
       Tensor loss = perPair(uc.sub(ur)).mean();
       if (cpoAlpha != 0) loss = loss.add(in.chosenNll().reshape(), cpoAlpha);

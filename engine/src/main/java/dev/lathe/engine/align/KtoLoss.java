@@ -53,7 +53,8 @@ public record KtoLoss(Type type, double beta, double desirableWeight, double und
     }
     try (Scope s = Scope.open()) {
       double z0 = needsKl() ? klAnchor(in.policyKl(), in.refKl()) : 0.0;
-      Tensor rho = in.policy().sub(in.ref().to(in.policy().dtype()));
+      Tensor pol = Metrics.work(in.policy());
+      Tensor rho = pol.sub(in.ref().detach().to(pol.dtype())); // the reference is a constant
       Tensor z = rho.mul(beta);
       Tensor good, bad;
       if (type == Type.KTO) {
@@ -65,19 +66,19 @@ public record KtoLoss(Type type, double beta, double desirableWeight, double und
       }
       Tensor perRow = Tensors.where(in.desirable(), good.mul(desirableWeight), bad.mul(undesirableWeight));
       Tensor loss = perRow.mean();
-      Map<String, Double> m = Grad.noGrad(() -> metrics(z0, z, in));
+      Map<String, Double> m = Grad.noGrad(() -> metrics(z0, z, pol, in));
       return new LossResult(s.keep(loss), m);
     }
   }
 
-  private Map<String, Double> metrics(double z0, Tensor rewards, KtoLogps in) {
+  private Map<String, Double> metrics(double z0, Tensor rewards, Tensor policy, KtoLogps in) {
     Map<String, Double> m = new LinkedHashMap<>();
     m.put("kl", z0);
     Tensor d = in.desirable();
     Tensor u = d.logicalNot();
     long nd = (long) d.toFloat().sum().item(), nu = (long) u.toFloat().sum().item();
-    if (nd > 0) put(m, "chosen", rewards, in.policy(), d, in.chosenLogitsSum(), nd);
-    if (nu > 0) put(m, "rejected", rewards, in.policy(), u, in.rejectedLogitsSum(), nu);
+    if (nd > 0) put(m, "chosen", rewards, policy, d, in.chosenLogitsSum(), nd);
+    if (nu > 0) put(m, "rejected", rewards, policy, u, in.rejectedLogitsSum(), nu);
     return m;
   }
 

@@ -15,6 +15,14 @@ final class Metrics {
     return a.detach().gt(b.detach()).to(dt).mean().item();
   }
 
+  /**
+   * The dtype losses compute in: half-precision inputs (bf16/f16) are upcast to f32 — the tensors
+   * are [b]-sized, and bf16 cannot even hold token counts above 256 exactly; f32/f64 stay as given.
+   */
+  static Tensor work(Tensor t) {
+    return t.dtype() == DType.BF16 || t.dtype() == DType.F16 ? t.to(DType.F32) : t;
+  }
+
   /** Token counts as floating [b] in the log-probs' dtype, clamped to >= 1 (empty completions). */
   static Tensor counts(Tensor tokens, Tensor like) {
     return tokens.to(like.dtype()).clampMin(1);

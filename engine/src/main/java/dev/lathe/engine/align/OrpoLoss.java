@@ -40,8 +40,9 @@ public record OrpoLoss(double beta) implements PairLoss {
       throw new IllegalArgumentException("ORPO needs completion token counts (PairLogps.withTokens) and the chosen NLL (withNll)");
     }
     try (Scope s = Scope.open()) {
-      Tensor ac = in.policyChosen().div(Metrics.counts(in.chosenTokens(), in.policyChosen()));
-      Tensor ar = in.policyRejected().div(Metrics.counts(in.rejectedTokens(), in.policyRejected()));
+      Tensor pc = Metrics.work(in.policyChosen()), pr = Metrics.work(in.policyRejected()).to(pc.dtype());
+      Tensor ac = pc.div(Metrics.counts(in.chosenTokens(), pc));
+      Tensor ar = pr.div(Metrics.counts(in.rejectedTokens(), pr));
       Tensor logOdds = ac.sub(ar).sub(log1mexp(ac).sub(log1mexp(ar)));
       Tensor ratio = logOdds.logsigmoid();
       Tensor loss = in.chosenNll().reshape().sub(ratio.mean().mul(beta));

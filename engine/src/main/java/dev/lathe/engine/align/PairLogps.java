@@ -56,6 +56,32 @@ public record PairLogps(
     return new PairLogps(policyChosen, policyRejected, refChosen, refRejected, null, null, null, null, null);
   }
 
+  /**
+   * From one concatenated forward (rows [0, b) = prompt+chosen, [b, 2b) = prompt+rejected):
+   * per-token log-probs [2b, t] and a 0/1 completion mask [2b, t] give the per-sequence sums and
+   * token counts; {@code refSums} [2b] (reference sums in the same row order) may be null.
+   */
+  public static PairLogps fromConcatenated(Tensor tokenLogps, Tensor mask, Tensor refSums) {
+    if (tokenLogps.dim() != 2 || tokenLogps.size(0) % 2 != 0 || !Arrays.equals(tokenLogps.shape(), mask.shape())) {
+      throw new IllegalArgumentException("expected token log-probs and mask of the same shape [2b, t], got "
+          + tokenLogps.describe() + " and " + mask.describe());
+    }
+    long b = tokenLogps.size(0) / 2;
+    Tensor m = mask.to(tokenLogps.dtype());
+    Tensor sums = tokenLogps.mul(m).sum(1, false);          // [2b]
+    Tensor counts = mask.to(dev.lathe.engine.tensor.DType.I64).sum(1, false); // [2b]
+    Tensor rc = null, rr = null;
+    if (refSums != null) {
+      if (refSums.dim() != 1 || refSums.size(0) != 2 * b) {
+        throw new IllegalArgumentException("refSums must have shape [" + 2 * b + "], got " + refSums.describe());
+      }
+      rc = refSums.narrow(0, 0, b);
+      rr = refSums.narrow(0, b, b);
+    }
+    return of(sums.narrow(0, 0, b), sums.narrow(0, b, b), rc, rr)
+        .withTokens(counts.narrow(0, 0, b), counts.narrow(0, b, b));
+  }
+
   public PairLogps withTokens(Tensor chosen, Tensor rejected) {
     return new PairLogps(policyChosen, policyRejected, refChosen, refRejected, chosen, rejected,
         chosenNll, chosenLogitsMean, rejectedLogitsMean);

@@ -25,7 +25,7 @@ public record RewardLoss(Double centerRewardsCoefficient) implements AlignLoss {
 
   public LossResult compute(RewardScores in) {
     try (Scope s = Scope.open()) {
-      Tensor rc = in.chosen(), rr = in.rejected();
+      Tensor rc = Metrics.work(in.chosen()), rr = Metrics.work(in.rejected()).to(rc.dtype());
       Tensor diff = rc.sub(rr);
       if (in.margin() != null) diff = diff.sub(in.margin().to(rc.dtype()));
       Tensor loss = diff.logsigmoid().neg().mean();

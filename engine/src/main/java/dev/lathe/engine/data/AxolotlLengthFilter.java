@@ -22,40 +22,48 @@ final class AxolotlLengthFilter {
   static List<PreparedRow> apply(List<PreparedRow> rows, Tokenizer tok, int seqLen, ExcessLengthStrategy strategy,
       RowCounts counts) {
     List<PreparedRow> out = new ArrayList<>(rows.size());
-    for (PreparedRow r : rows) {
-      TextExample t = r.text();
-      if (t.method().isGrpo() || t.method() == Method.REWARD_MODEL) {
+    for (PreparedRow r : ParallelMap.map(rows, r -> one(r, tok, seqLen, strategy, counts))) {
+      if (r != null) {
         out.add(r);
-        continue;
-      }
-      int p = tok.encode(t.prompt(), false).length;
-      List<String> comps = t.completions();
-      int[][] ids = new int[comps.size()][];
-      boolean over = false;
-      for (int i = 0; i < comps.size(); i++) {
-        ids[i] = tok.encode(comps.get(i), false);
-        over |= p + ids[i].length > seqLen;
-      }
-      if (!over) {
-        out.add(r);
-        continue;
-      }
-      switch (strategy) {
-        case DROP -> counts.drop(DROP_LONG);
-        case RAISE -> throw new DataException("row " + r.origin() + ": " + (p + maxLen(ids)) + " tokens (prompt " + p
-            + " + completion " + maxLen(ids) + ") exceed sequence_len " + seqLen + " and excess_length_strategy is raise");
-        case TRUNCATE -> {
-          int m = seqLen - p;
-          if (m <= 0) {
-            counts.drop(DROP_PROMPT);
-          } else {
-            counts.truncated();
-            out.add(truncate(r, tok, ids, m));
-          }
-        }
       }
     }
     return out;
+  }
+
+  /** The row as kept (possibly truncated), or null when dropped (counted). */
+  private static PreparedRow one(PreparedRow r, Tokenizer tok, int seqLen, ExcessLengthStrategy strategy, RowCounts counts) {
+    TextExample t = r.text();
+    if (t.method().isGrpo() || t.method() == Method.REWARD_MODEL) {
+      return r;
+    }
+    int p = tok.encode(t.prompt(), false).length;
+    List<String> comps = t.completions();
+    int[][] ids = new int[comps.size()][];
+    boolean over = false;
+    for (int i = 0; i < comps.size(); i++) {
+      ids[i] = tok.encode(comps.get(i), false);
+      over |= p + ids[i].length > seqLen;
+    }
+    if (!over) {
+      return r;
+    }
+    switch (strategy) {
+      case RAISE -> throw new DataException("row " + r.origin() + ": " + (p + maxLen(ids)) + " tokens (prompt " + p
+          + " + completion " + maxLen(ids) + ") exceed sequence_len " + seqLen + " and excess_length_strategy is raise");
+      case TRUNCATE -> {
+        int m = seqLen - p;
+        if (m > 0) {
+          counts.truncated();
+          return truncate(r, tok, ids, m);
+        }
+        counts.drop(DROP_PROMPT);
+        return null;
+      }
+      default -> {
+        counts.drop(DROP_LONG);
+        return null;
+      }
+    }
   }
 
   private static int maxLen(int[][] ids) {

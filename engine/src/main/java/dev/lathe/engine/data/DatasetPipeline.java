@@ -79,11 +79,22 @@ public final class DatasetPipeline {
             }
           });
         }
-        cols.putAll(s.fn().apply(new Row(in, t.origin(i), s.name(), s.expected()), warnings));
+        cols.putAll(apply(s, new Row(in, t.origin(i), s.name(), s.expected()), warnings));
       }
       out.add(new PreparedRow(cols, t.origin(i), TextExample.of(m, cols, t.origin(i))));
     }
     return out;
+  }
+
+  private static Map<String, Object> apply(TypeStrategy s, Row row, DataWarnings warnings) {
+    try {
+      return s.fn().apply(row, warnings);
+    } catch (DataException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // e.g. a chat template that fails to render this row
+      throw new DataException("row " + row.origin() + ", type " + s.name() + ": " + e.getMessage(), e);
+    }
   }
 
   /** §1.3: optional per-dataset shuffles, concatenation in config order, then the merged shuffle. */

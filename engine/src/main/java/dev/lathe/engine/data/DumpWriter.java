@@ -20,12 +20,38 @@ public final class DumpWriter {
   private DumpWriter() {}
 
   public static void write(Path file, List<EncodedExample> train, List<EncodedExample> eval) {
+    atomically(file, w -> {
+      writeAll(w, "train", train);
+      writeAll(w, "eval", eval);
+    });
+  }
+
+  /** GRPO rows are not tokenized here: each line is the row's columns after its transform. */
+  public static void writeRows(Path file, List<PreparedRow> train, List<PreparedRow> eval) {
+    atomically(file, w -> {
+      for (String split : List.of("train", "eval")) {
+        for (PreparedRow r : split.equals("train") ? train : eval) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("split", split);
+          m.put("origin", r.origin());
+          m.putAll(r.columns());
+          w.write(Json.write(m));
+          w.write('\n');
+        }
+      }
+    });
+  }
+
+  private interface Body {
+    void write(BufferedWriter w) throws IOException;
+  }
+
+  private static void atomically(Path file, Body body) {
     Path abs = file.toAbsolutePath();
     Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
     try {
       try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-        writeAll(w, "train", train);
-        writeAll(w, "eval", eval);
+        body.write(w);
       }
       try {
         Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -32,8 +32,7 @@ public final class Preprocessor {
 
   static List<EncodedExample> encodeAll(ExampleEncoder enc, List<PreparedRow> rows) {
     List<EncodedExample> out = new ArrayList<>(rows.size());
-    for (PreparedRow r : rows) {
-      EncodedExample e = enc.encode(r);
+    for (EncodedExample e : ParallelMap.map(rows, enc::encode)) {
       if (e != null) {
         out.add(e);
       }

@@ -119,7 +119,12 @@ public final class TypeResolver {
       throw new DataException(label + ": this type renders a chat template, but no chat-template renderer was given");
     }
     String choice = name != null ? name : (jinja != null ? "jinja" : "tokenizer_default");
-    ChatRenderer r = templates.forTemplate(choice, jinja);
+    ChatRenderer r;
+    try {
+      r = templates.forTemplate(choice, jinja);
+    } catch (RuntimeException e) {
+      throw new DataException(label + ": chat_template '" + choice + "': " + e.getMessage(), e);
+    }
     if (r == null) {
       throw new DataException(label + ": chat_template '" + choice + "' is not available"
           + (choice.equals("tokenizer_default") ? " (the tokenizer has no chat template; set chat_template)" : ""));

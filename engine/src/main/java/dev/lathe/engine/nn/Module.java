@@ -39,13 +39,32 @@ public abstract class Module implements AutoCloseable {
     return m;
   }
 
+  /** The registered child of that name (forward passes look children up so a swap takes effect). */
+  protected Module childAt(String name) {
+    Module m = children.get(name);
+    if (m == null) throw new IllegalStateException(getClass().getSimpleName() + " has no child '" + name + "'");
+    return m;
+  }
+
   /** Replaces a registered child (e.g. a Linear by its LoRA wrapper). Returns the old one. */
-  protected Module replaceChild(String name, Module m) {
+  public Module replaceChild(String name, Module m) {
     if (!children.containsKey(name)) throw new IllegalArgumentException("no child module '" + name + "'");
     return children.put(name, m);
   }
 
   public Map<String, Module> children() { return Map.copyOf(children); }
+
+  /** This module ("") and every descendant, by dotted path, parents before children. */
+  public Map<String, Module> namedModules() {
+    Map<String, Module> out = new LinkedHashMap<>();
+    walk("", out);
+    return out;
+  }
+
+  private void walk(String path, Map<String, Module> out) {
+    out.put(path, this);
+    children.forEach((n, m) -> m.walk(path.isEmpty() ? n : path + "." + n, out));
+  }
 
   /** All parameters with dotted names, in registration order. */
   public Map<String, Tensor> namedParameters() {

@@ -94,6 +94,9 @@ public final class Tensors {
     return Tensor.wrap(Ops.layerNorm(x.handle(), shape, w == null ? 0 : w.handle(), b == null ? 0 : b.handle(), eps));
   }
 
+  /** Wraps fresh handles returned by a generated {@code dev.lathe.ffi.Ops} call into the current scope. */
+  public static Tensor[] adopt(long... handles) { return Tensor.wrapAll(handles); }
+
   /** Native tensor handles still alive (all threads): the leak detector's number. */
   public static long liveCount() { return Torch.liveTensors(); }
 }

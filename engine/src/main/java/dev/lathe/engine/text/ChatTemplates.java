@@ -35,14 +35,51 @@ public final class ChatTemplates {
       + "{% endfor %}"
       + "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}";
 
+  /** Parsed on first use (ChatTemplate is immutable and thread-safe to render). */
+  private static final class Parsed {
+    static final ChatTemplate CHATML = ChatTemplate.of("chatml", ChatTemplates.CHATML);
+    static final ChatTemplate LLAMA3 = ChatTemplate.of("llama3", ChatTemplates.LLAMA3);
+  }
+
   /** The built-in template of that name; an unknown name lists the known ones. */
   public static ChatTemplate builtin(String name) {
     return switch (name) {
-      case "chatml" -> ChatTemplate.of("chatml", CHATML);
-      case "llama3" -> ChatTemplate.of("llama3", LLAMA3);
+      case "chatml" -> Parsed.CHATML;
+      case "llama3" -> Parsed.LLAMA3;
       default -> throw new IllegalArgumentException("unknown chat template '" + name + "': built-in templates are "
           + BUILTIN + "; use tokenizer_default for the tokenizer's own");
     };
+  }
+
+  /**
+   * Resolves Axolotl's chat_template / chat_template_jinja pair: "jinja" (or a null name with
+   * jinja set) takes chat_template_jinja, inline source or the path of a file holding it;
+   * anything else goes to select(name, tokenizer).
+   */
+  public static ChatTemplate select(String chatTemplate, String jinja, Tokenizer tokenizer) {
+    if ("jinja".equals(chatTemplate) || (chatTemplate == null && jinja != null)) {
+      if (jinja == null || jinja.isBlank()) {
+        throw new IllegalArgumentException("chat_template: jinja needs chat_template_jinja (inline source or a file path)");
+      }
+      return fromJinjaValue(jinja);
+    }
+    return select(chatTemplate == null ? "tokenizer_default" : chatTemplate, tokenizer);
+  }
+
+  private static ChatTemplate fromJinjaValue(String jinja) {
+    boolean looksLikePath = !jinja.contains("{") && !jinja.contains("\n") && jinja.length() < 4096;
+    if (looksLikePath) {
+      java.nio.file.Path p = java.nio.file.Path.of(jinja.strip());
+      if (!java.nio.file.Files.isRegularFile(p)) {
+        throw new IllegalArgumentException("chat_template_jinja: '" + jinja + "' is neither a template nor an existing file");
+      }
+      try {
+        return ChatTemplate.of(p.toString(), java.nio.file.Files.readString(p));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot read chat_template_jinja file " + p + ": " + e.getMessage(), e);
+      }
+    }
+    return ChatTemplate.of("chat_template_jinja", jinja);
   }
 
   /**

@@ -63,6 +63,7 @@ object DataTestSupport {
         vararg rows: String,
         chatTemplate: String? = null,
         rewardModel: Boolean = false,
+        renderers: ChatRenderer.Source = templates,
     ): Pair<List<PreparedRow>, DataWarnings> {
         val dir = tempDir()
         val f = jsonl(dir, "data.jsonl", *rows)
@@ -70,7 +71,7 @@ object DataTestSupport {
             .datasets(listOf(spec(DatasetSpec.builder(f.fileName.toString())).build()))
             .shuffleMergedDatasets(false).skipPrepareDataset(true).chatTemplate(chatTemplate).build()
         val w = DataWarnings()
-        val p = DatasetPipeline.prepare(cfg, null, templates, w)
+        val p = DatasetPipeline.prepare(cfg, null, renderers, w)
         return p.train() to w
     }
 
@@ -147,4 +148,5 @@ class TestTokenizer(
     override fun specialTokens(): List<String> = DataTestSupport.specials
     override fun chatTemplate(): String? = null
     fun id(token: String): Int = vocab.getValue(token)
+    fun hfHandle(): Long = hf.handle
 }

@@ -6,86 +6,55 @@ import dev.lathe.engine.text.ChatTemplates
 import dev.lathe.engine.text.HfTokenizer
 import dev.lathe.engine.text.TokenizerBuilder
 import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.StringSpec
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.string.shouldMatch
+import com.fasterxml.jackson.databind.ObjectMapper
 import java.nio.file.Files
+import java.nio.file.Path
 
 private fun msg(role: String, content: Any) = mapOf("role" to role, "content" to content)
 
-/** A Llama 3.1-style template (written for this test) using bos_token, slicing, strftime_now, tojson and raise_exception. */
-private val LLAMA31_LIKE = """
-{{- bos_token }}
-{%- if messages[0]['role'] == 'system' %}
-    {%- set system_message = messages[0]['content']|trim %}
-    {%- set messages = messages[1:] %}
-{%- else %}
-    {%- set system_message = "" %}
-{%- endif %}
-{%- if not date_string is defined %}
-    {%- set date_string = strftime_now("%d %b %Y") %}
-{%- endif %}
-{{- "<|start_header_id|>system<|end_header_id|>\n\n" }}
-{{- "Today Date: " + date_string + "\n\n" }}
-{%- if tools is not none %}
-    {%- for t in tools %}
-        {{- t | tojson(indent=4) }}
-        {{- "\n\n" }}
-    {%- endfor %}
-{%- endif %}
-{{- system_message }}
-{{- "<|eot_id|>" }}
-{%- for message in messages %}
-    {%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}
-        {{- raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}
-    {%- endif %}
-    {{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' }}
-{%- endfor %}
-{%- if add_generation_prompt %}
-    {{- '<|start_header_id|>assistant<|end_header_id|>\n\n' }}
-{%- endif %}
-""".trimIndent() + "\n"
+/** Templates and cases shared with tests/fixtures/text/render_chat_templates.py (Python jinja2 renders the expectations). */
+internal val TEXT_FIXTURES: Path = Path.of(System.getenv("LATHE_REPO") ?: "..").resolve("tests/fixtures/text")
 
-/** A Qwen3-style chatml template (written for this test): namespace, [::-1], str methods, continue. */
-private val QWEN3_LIKE = """
-{%- if messages[0].role == 'system' %}
-    {{- '<|im_start|>system\n' + messages[0].content + '<|im_end|>\n' }}
-{%- endif %}
-{%- set ns = namespace(multi_step_tool=true, last_query_index=messages|length - 1) %}
-{%- for message in messages[::-1] %}
-    {%- set index = (messages|length - 1) - loop.index0 %}
-    {%- if ns.multi_step_tool and message.role == "user" and not(message.content.startswith('<tool_response>') and message.content.endswith('</tool_response>')) %}
-        {%- set ns.multi_step_tool = false %}
-        {%- set ns.last_query_index = index %}
-    {%- endif %}
-{%- endfor %}
-{%- for message in messages %}
-    {%- if message.role == "system" %}{% continue %}{% endif %}
-    {%- if message.role == "user" %}
-        {{- '<|im_start|>' + message.role + '\n' + message.content + '<|im_end|>' + '\n' }}
-    {%- elif message.role == "assistant" %}
-        {%- set content = message.content %}
-        {%- set reasoning_content = '' %}
-        {%- if '</think>' in content %}
-            {%- set reasoning_content = content.split('</think>')[0].rstrip('\n').split('<think>')[-1].lstrip('\n') %}
-            {%- set content = content.split('</think>')[-1].lstrip('\n') %}
-        {%- endif %}
-        {%- if loop.index0 > ns.last_query_index and reasoning_content %}
-            {{- '<|im_start|>' + message.role + '\n<think>\n' + reasoning_content.strip('\n') + '\n</think>\n\n' + content.lstrip('\n') }}
-        {%- else %}
-            {{- '<|im_start|>' + message.role + '\n' + content }}
-        {%- endif %}
-        {{- '<|im_end|>\n' }}
-    {%- endif %}
-{%- endfor %}
-{%- if add_generation_prompt %}
-    {{- '<|im_start|>assistant\n' }}
-{%- endif %}
-""".trimIndent()
+private fun fixture(name: String): String = Files.readString(TEXT_FIXTURES.resolve(name))
+
+/** A Llama 3.1-style template (written for these tests) using bos_token, slicing, strftime_now, tojson and raise_exception. */
+private val LLAMA31_LIKE = fixture("llama31_like.jinja")
+
+/** A Qwen3-style chatml template (written for these tests): namespace, [::-1], str methods, continue. */
+private val QWEN3_LIKE = fixture("qwen3_like.jinja")
 
 class ChatTemplateSpec : StringSpec({
   val noVars = emptyMap<String, Any?>()
+
+  "every fixture case renders exactly as Python's jinja2 renders it" {
+    val mapper = ObjectMapper()
+    @Suppress("UNCHECKED_CAST")
+    val cases = mapper.readValue(TEXT_FIXTURES.resolve("chat_cases.json").toFile(), List::class.java) as List<Map<String, Any?>>
+    val expected = mapper.readTree(TEXT_FIXTURES.resolve("chat_expected.json").toFile())
+    cases.size shouldBe 9
+    for (case in cases) {
+      val id = case["id"] as String
+      val t = ChatTemplate.of(id, fixture(case["template"] as String))
+      @Suppress("UNCHECKED_CAST")
+      val render = { t.render(case["messages"] as List<Map<String, Any?>>, case["add_generation_prompt"] as Boolean, case["vars"] as Map<String, Any?>) }
+      val want = expected[id]
+      if (want.has("raised")) {
+        shouldThrow<ChatTemplateException>(render).message shouldBe "chat template '$id': raise_exception: " + want["raised"].asText()
+      } else {
+        withClue(id) { render() shouldBe want["output"].asText() }
+      }
+    }
+  }
+
+  "the built-in templates are the fixture files Python rendered" {
+    fixture("chatml.jinja") shouldBe ChatTemplates.CHATML
+    fixture("llama3.jinja") shouldBe ChatTemplates.LLAMA3
+  }
 
   "built-in chatml renders Axolotl's strings" {
     val t = ChatTemplates.builtin("chatml")
@@ -145,6 +114,19 @@ class ChatTemplateSpec : StringSpec({
       "<|im_start|>user\nq2<|im_end|>\n<|im_start|>assistant\n<think>\nr2\n</think>\n\na2<|im_end|>\n"
   }
 
+  "one parsed template renders the same from several threads" {
+    val t = ChatTemplate.of("qwen3-like", QWEN3_LIKE)
+    val conv = listOf(msg("user", "q1"), msg("assistant", "<think>r</think>a"), msg("user", "q2"))
+    val want = t.render(conv, true, noVars)
+    val pool = java.util.concurrent.Executors.newFixedThreadPool(4)
+    try {
+      val results = (0 until 4).map { pool.submit<Set<String>> { (0 until 100).map { t.render(conv, true, noVars) }.toSet() } }
+      results.flatMap { it.get() }.toSet() shouldBe setOf(want)
+    } finally {
+      pool.shutdown()
+    }
+  }
+
   "loop controls, Python split semantics, dict get, trailing newline dropped" {
     val t = ChatTemplate.of("misc", "{% for m in messages %}{% if loop.index0 == 2 %}{% break %}{% endif %}{{ m.content }};{% endfor %}" +
       "{{ 'a.b.c'.split('.') | length }}|{{ 'x, y'.split(', ')[-1] }}|{{ messages[0].get('name', 'anon') }}|" +
@@ -181,5 +163,14 @@ class ChatTemplateSpec : StringSpec({
       ChatTemplates.select("chatml", tok).name() shouldBe "chatml"
     }
     shouldThrow<IllegalArgumentException> { ChatTemplates.builtin("zephyr") }.message shouldContain "[chatml, llama3]"
+    HfTokenizer.load(d).use { tok ->
+      ChatTemplates.select("jinja", "{{ messages[0].content }}!", tok).render(listOf(msg("user", "x")), false, tok) shouldBe "x!"
+      val file = d.resolve("custom.jinja")
+      Files.writeString(file, "{{ bos_token }}{{ messages|length }}\n")
+      ChatTemplates.select(null, file.toString(), tok).render(listOf(msg("user", "x")), false, tok) shouldBe "<|begin_of_text|>1"
+      ChatTemplates.select(null, null, tok).name() shouldBe "tokenizer_default"
+      shouldThrow<IllegalArgumentException> { ChatTemplates.select("jinja", "no/such/file.jinja", tok) }.message shouldContain
+        "neither a template nor an existing file"
+    }
   }
 })

@@ -88,6 +88,39 @@ class TokenizerSpec : StringSpec({
     }
   }
 
+  "added (non-special) tokens are whole tokens but not special" {
+    val d = dir("added")
+    val size = TokenizerBuilder.byteLevelBpe(CORPUS, 300).write(d)
+    val mapper = ObjectMapper()
+    val json = mapper.readTree(d.resolve("tokenizer.json").toFile()) as com.fasterxml.jackson.databind.node.ObjectNode
+    (json["added_tokens"] as com.fasterxml.jackson.databind.node.ArrayNode).addObject()
+      .put("id", size).put("content", "<extra>").put("single_word", false).put("lstrip", false)
+      .put("rstrip", false).put("normalized", false).put("special", false)
+    mapper.writeValue(d.resolve("tokenizer.json").toFile(), json)
+    HfTokenizer.load(d).use { t ->
+      t.vocabSize() shouldBe size + 1
+      t.tokenToId("<extra>") shouldBe size
+      t.encode("a<extra>b", false).toList() shouldBe listOf(t.tokenToId("a"), size, t.tokenToId("b"))
+      t.specialTokens().contains("<extra>") shouldBe false
+      t.decode(t.encode("a<extra>b", false), true) shouldBe "a<extra>b"
+    }
+  }
+
+  "saveTo writes a folder that loads to the same tokenizer" {
+    val d = dir("save-src")
+    TokenizerBuilder.byteLevelBpe(CORPUS, 320).chatTemplate("llama3").write(d)
+    val out = tmp.resolve("save-out/checkpoint-1")
+    HfTokenizer.load(d).use { it.saveTo(out) }
+    Files.readAllBytes(out.resolve("tokenizer.json")).toList() shouldBe Files.readAllBytes(d.resolve("tokenizer.json")).toList()
+    HfTokenizer.load(d).use { a ->
+      HfTokenizer.load(out).use { b ->
+        b.encode(CORPUS[0], true).toList() shouldBe a.encode(CORPUS[0], true).toList()
+        b.chatTemplate() shouldBe a.chatTemplate()
+        b.config() shouldBe a.config()
+      }
+    }
+  }
+
   "texts longer than 512 tokens are not truncated" {
     val d = dir("long")
     TokenizerBuilder.byteLevelBpe(CORPUS, 300).write(d)

@@ -1,0 +1,52 @@
+package dev.lathe.engine.model;
+
+import dev.lathe.engine.nn.AttentionMask;
+import dev.lathe.engine.nn.Embedding;
+import dev.lathe.engine.nn.ModuleList;
+import dev.lathe.engine.nn.Module;
+import dev.lathe.engine.nn.RmsNorm;
+import dev.lathe.engine.nn.Rotary;
+import dev.lathe.engine.tensor.Tensor;
+import dev.lathe.engine.tensor.Tensors;
+import java.util.ArrayList;
+import java.util.List;
+
+/** HF's "model." part: embed_tokens, layers.N, norm. ids [b, s] -> final hidden states [b, s, h]. */
+public final class Decoder extends Module {
+  private final DecoderSpec spec;
+  private final Embedding embed;
+  private final ModuleList<DecoderLayer> layers;
+  private final RmsNorm norm;
+  private final Rotary rotary;
+
+  public Decoder(DecoderSpec spec) {
+    this.spec = spec;
+    embed = child("embed_tokens", new Embedding(spec.vocabSize(), spec.hiddenSize(), spec.dtype()));
+    List<DecoderLayer> ls = new ArrayList<>();
+    for (int i = 0; i < spec.layers(); i++) ls.add(new DecoderLayer(spec));
+    layers = child("layers", new ModuleList<>(ls));
+    norm = child("norm", new RmsNorm(spec.hiddenSize(), spec.rmsEps(), spec.dtype()));
+    rotary = child("rotary_emb", new Rotary(spec.headDim(), spec.maxPositions(), spec.rope()));
+  }
+
+  public Embedding embedTokens() { return embed; }
+
+  public Tensor forward(Inputs in) {
+    long b = in.batch();
+    long s = in.length();
+    KvCache cache = in.cache();
+    long past = cache == null ? 0 : cache.length();
+    Tensor positions = in.positionIds() != null ? in.positionIds()
+        : Tensors.arange(past, past + s, 1, dev.lathe.engine.tensor.DType.I64).unsqueeze(0).expand(b, s);
+    Tensor x = embed.forward(in.ids()); // [b, s, h]
+    Tensor[] cosSin = rotary.tables(positions, x.dtype());
+    AttentionMask mask = AttentionMask.build(s, past, in.attentionMask(), in.sequenceIds());
+    for (int i = 0; i < layers.size(); i++) {
+      x = layers.get(i).forward(x, cosSin, mask, cache == null ? null : cache.slot(i));
+    }
+    if (cache != null) cache.advance(s);
+    return norm.forward(x);
+  }
+
+  public DecoderSpec spec() { return spec; }
+}

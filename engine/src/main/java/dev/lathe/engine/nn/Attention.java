@@ -1,0 +1,77 @@
+package dev.lathe.engine.nn;
+
+import dev.lathe.engine.tensor.DType;
+import dev.lathe.engine.tensor.Tensor;
+
+/**
+ * Multi-head self-attention with grouped key/value heads (GQA) and rotary positions. Queries
+ * are grouped per key/value head ([b, kv, g*s, d]) so keys and values are never copied per
+ * query head. Projections are looked up by name on each forward, so LoRA can swap them.
+ * Optional per-head q/k RMSNorm (Qwen3) is a child, present only when configured.
+ */
+public final class Attention extends Module {
+  private final int heads;
+  private final int kvHeads;
+  private final int headDim;
+  private final boolean qkNorm;
+
+  public Attention(AttentionSpec spec, DType dtype) {
+    this.heads = spec.heads();
+    this.kvHeads = spec.kvHeads();
+    this.headDim = spec.headDim();
+    this.qkNorm = spec.qkNormEps() != null;
+    if (heads % kvHeads != 0) {
+      throw new IllegalArgumentException("num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kvHeads);
+    }
+    long h = spec.hidden();
+    child("q_proj", new Linear(h, (long) heads * headDim, spec.qkvBias(), dtype));
+    child("k_proj", new Linear(h, (long) kvHeads * headDim, spec.qkvBias(), dtype));
+    child("v_proj", new Linear(h, (long) kvHeads * headDim, spec.qkvBias(), dtype));
+    child("o_proj", new Linear((long) heads * headDim, h, spec.outputBias(), dtype));
+    if (qkNorm) {
+      child("q_norm", new RmsNorm(headDim, spec.qkNormEps(), dtype));
+      child("k_norm", new RmsNorm(headDim, spec.qkNormEps(), dtype));
+    }
+  }
+
+  private Layer layer(String name) { return (Layer) childAt(name); }
+
+  // [b, s, n*d] -> [b, n, s, d], with the optional per-head norm applied before the transpose
+  private Tensor heads(Tensor projected, long b, long s, int n, String norm) {
+    Tensor x = projected.view(b, s, n, headDim);
+    if (qkNorm && norm != null) x = layer(norm).forward(x);
+    return x.transpose(1, 2);
+  }
+
+  /**
+   * x [b, s, h] -> [b, s, h].
+   *
+   * @param cosSin rotary tables for this forward's positions ({@link Rotary#tables})
+   * @param mask shared mask of the forward
+   * @param cache this layer's cache slot, or null
+   */
+  public Tensor forward(Tensor x, Tensor[] cosSin, AttentionMask mask, KvSlot cache) {
+    long b = x.size(0);
+    long s = x.size(1);
+    int groups = heads / kvHeads;
+    Tensor q = Rotary.apply(heads(layer("q_proj").forward(x), b, s, heads, "q_norm"), cosSin);
+    Tensor k = Rotary.apply(heads(layer("k_proj").forward(x), b, s, kvHeads, "k_norm"), cosSin);
+    Tensor v = heads(layer("v_proj").forward(x), b, s, kvHeads, null);
+    if (cache != null) {
+      Tensor[] kv = cache.append(k, v);
+      k = kv[0];
+      v = kv[1];
+    }
+    long t = k.size(2);
+    // queries grouped under their key/value head: [b, kv, g*s, d]
+    Tensor qg = q.mul(1.0 / Math.sqrt(headDim)).reshape(b, kvHeads, (long) groups * s, headDim);
+    Tensor scores = qg.matmul(k.transpose(2, 3)); // [b, kv, g*s, t]
+    if (mask.blocked() != null) {
+      scores = scores.view(b, kvHeads, groups, s, t).maskedFill(mask.blocked(), AttentionMask.fillValue(scores.dtype()));
+    }
+    Tensor probs = scores.dtype() == DType.F32 ? scores.softmax(-1) : scores.softmax(-1, DType.F32).to(scores.dtype());
+    Tensor out = probs.view(b, kvHeads, (long) groups * s, t).matmul(v); // [b, kv, g*s, d]
+    out = out.view(b, heads, s, headDim).transpose(1, 2).reshape(b, s, (long) heads * headDim);
+    return layer("o_proj").forward(out);
+  }
+}

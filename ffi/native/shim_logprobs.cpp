@@ -1,0 +1,84 @@
+// Chunked label log-probs as a custom autograd function: log p(y_i | h_i) = h_i.w_y - lse(h_i W^T)
+// over flattened tokens, never holding more than one chunk's [c, v] logits. Forward saves only
+// the per-token logsumexp; backward recomputes each chunk's logits (checkpoint style):
+//   d out_i / d logits_i = onehot(y_i) - softmax(logits_i), scaled by the incoming grad g_i.
+#include "shim_internal.h"
+#include <torch/csrc/autograd/custom_function.h>
+
+namespace {
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+at::Tensor chunk_logits(const at::Tensor& h, const at::Tensor& w) {  // [c, h] x [v, h] -> [c, v] f32
+  return at::matmul(h, w.t()).to(at::kFloat);
+}
+
+struct LabelLogprobs : public torch::autograd::Function<LabelLogprobs> {
+  static variable_list forward(AutogradContext* ctx, at::Tensor hidden, at::Tensor weight, at::Tensor labels,
+                               int64_t chunk) {
+    const int64_t n = hidden.size(0);
+    auto f32 = hidden.options().dtype(at::kFloat);
+    at::Tensor out = at::zeros({n}, f32), lse = at::zeros({n}, f32), sums = at::zeros({n}, f32);
+    at::Tensor valid = labels.ge(0);
+    at::Tensor safe = labels.mul(valid);
+    for (int64_t s = 0; s < n; s += chunk) {
+      const int64_t c = std::min(chunk, n - s);
+      at::Tensor logits = chunk_logits(hidden.narrow(0, s, c), weight);
+      at::Tensor l = at::logsumexp(logits, {1});
+      at::Tensor tgt = logits.gather(1, safe.narrow(0, s, c).unsqueeze(1)).squeeze(1);
+      out.narrow(0, s, c).copy_(tgt.sub(l));
+      lse.narrow(0, s, c).copy_(l);
+      sums.narrow(0, s, c).copy_(logits.sum(1));
+    }
+    out.mul_(valid);
+    ctx->save_for_backward({hidden, weight, labels, lse});
+    ctx->saved_data["chunk"] = chunk;
+    ctx->mark_non_differentiable({sums});
+    return {out, sums};
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const at::Tensor& hidden = saved[0];
+    const at::Tensor& weight = saved[1];
+    const at::Tensor& labels = saved[2];
+    const at::Tensor& lse = saved[3];
+    const int64_t chunk = ctx->saved_data["chunk"].toInt();
+    const bool need_h = ctx->needs_input_grad(0), need_w = ctx->needs_input_grad(1);
+    at::Tensor g = grads[0];
+    if (!g.defined() || (!need_h && !need_w)) return {at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+    at::Tensor valid = labels.ge(0);
+    g = g.to(at::kFloat).mul(valid);  // ignored tokens contribute nothing
+    at::Tensor safe = labels.mul(valid);
+    const int64_t n = hidden.size(0);
+    at::Tensor gh = need_h ? at::empty_like(hidden) : at::Tensor();
+    at::Tensor gw = need_w ? at::zeros(weight.sizes(), weight.options().dtype(at::kFloat)) : at::Tensor();
+    for (int64_t s = 0; s < n; s += chunk) {
+      const int64_t c = std::min(chunk, n - s);
+      at::Tensor h = hidden.narrow(0, s, c);
+      at::Tensor gc = g.narrow(0, s, c).unsqueeze(1);  // [c, 1]
+      // d = g * (onehot(y) - p), built in place in the recomputed logits buffer
+      at::Tensor d = chunk_logits(h, weight).sub_(lse.narrow(0, s, c).unsqueeze(1)).exp_().mul_(gc.neg());
+      d.scatter_add_(1, safe.narrow(0, s, c).unsqueeze(1), gc);
+      at::Tensor dd = d.to(hidden.scalar_type());
+      if (need_h) gh.narrow(0, s, c).copy_(at::matmul(dd, weight));
+      if (need_w) {
+        if (h.scalar_type() == at::kFloat) gw.addmm_(d.t(), h);  // accumulate in place: no [v, h] temporary
+        else gw.add_(at::matmul(dd.t(), h).to(at::kFloat));
+      }
+    }
+    return {gh, need_w ? gw.to(weight.scalar_type()) : at::Tensor(), at::Tensor(), at::Tensor()};
+  }
+};
+}  // namespace
+
+std::tuple<at::Tensor, at::Tensor> lt::label_logprobs(const at::Tensor& hidden, const at::Tensor& weight,
+                                                      const at::Tensor& labels, int64_t chunk) {
+  if (hidden.dim() != 2 || weight.dim() != 2 || labels.dim() != 1 || labels.size(0) != hidden.size(0) ||
+      weight.size(1) != hidden.size(1)) {
+    throw std::invalid_argument("label_logprobs: expected hidden [n, h], weight [v, h], labels [n]");
+  }
+  if (chunk <= 0) throw std::invalid_argument("label_logprobs: chunk must be positive");
+  auto r = LabelLogprobs::apply(hidden, weight, labels, chunk);
+  return {r[0], r[1]};
+}
