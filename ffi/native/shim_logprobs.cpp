@@ -62,7 +62,10 @@ struct LabelLogprobs : public torch::autograd::Function<LabelLogprobs> {
       d.scatter_add_(1, safe.narrow(0, s, c).unsqueeze(1), gc);
       at::Tensor dd = d.to(hidden.scalar_type());
       if (need_h) gh.narrow(0, s, c).copy_(at::matmul(dd, weight));
-      if (need_w) gw.add_(at::matmul(dd.t(), h).to(at::kFloat));
+      if (need_w) {
+        if (h.scalar_type() == at::kFloat) gw.addmm_(d.t(), h);  // accumulate in place: no [v, h] temporary
+        else gw.add_(at::matmul(dd.t(), h).to(at::kFloat));
+      }
     }
     return {gh, need_w ? gw.to(weight.scalar_type()) : at::Tensor(), at::Tensor(), at::Tensor()};
   }

@@ -7,6 +7,9 @@ import com.github.ajalt.clikt.core.subcommands
 import com.github.ajalt.clikt.parameters.options.versionOption
 import dev.lathe.scripts.cli.BenchCommand
 import dev.lathe.scripts.cli.DoctorCommand
+import dev.lathe.scripts.cli.InferenceCommand
+import dev.lathe.scripts.cli.InitModelCommand
+import dev.lathe.scripts.cli.MergeLoraCommand
 import dev.lathe.scripts.cli.ReplCommand
 import dev.lathe.scripts.cli.RunCommand
 import kotlin.system.exitProcess
@@ -35,6 +38,11 @@ fun commands() = listOf<CliktCommand>(
     ReplCommand(),
     DoctorCommand(),
     BenchCommand(),
+    MergeLoraCommand(),
+    InitModelCommand(),
+    InferenceCommand(),
+    dev.lathe.scripts.cli.TrainCommand(),
+    dev.lathe.scripts.cli.PreprocessCommand(dev.lathe.scripts.cli.ConfigRun::preprocessInputs),
 )
 
 fun main(args: Array<String>) {

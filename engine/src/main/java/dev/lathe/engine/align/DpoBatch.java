@@ -14,7 +14,8 @@ public record DpoBatch(
     Tensor pc, Tensor pr, Tensor rc, Tensor rr,
     Tensor sumPc, Tensor sumPr, Tensor sumRc, Tensor sumRr,
     Tensor nc, Tensor nr,
-    Tensor nll) {
+    Tensor nll,
+    FDivergence fDivergence) {
 
   /** ρ_c = log π(c) − log π_ref(c), [b]. */
   public Tensor rhoC() { return pc.sub(rc); }
@@ -24,6 +25,12 @@ public record DpoBatch(
 
   /** Δ = (log π(c) − log π(r)) − (log π_ref(c) − log π_ref(r)), [b], computed in TRL's order. */
   public Tensor delta() { return pc.sub(pr).sub(rc.sub(rr)); }
+
+  /**
+   * The Δ the "Δ-family" (sigmoid, robust, exo_pair, hinge, ipo) feeds to its loss: plain Δ for
+   * reverse_kl, else TRL LEGACY's f-divergence form of it.
+   */
+  public Tensor fLogits() { return fDivergence.logits(this); }
 
   /** Per-token averaged Δ from the raw sums (what IPO and sigmoid_norm use), [b]. */
   public Tensor averagedDelta(String term) {

@@ -15,10 +15,12 @@ import java.util.Map;
  * Reward metrics are weight-summed over the terms (so they scale with Σw), as TRL does.
  * Build through {@link Losses#dpo()}.
  */
-public record DpoLoss(List<Weighted> terms, double beta, boolean referenceFree, Double rpoAlpha) implements PairLoss {
+public record DpoLoss(List<Weighted> terms, double beta, boolean referenceFree, Double rpoAlpha, FDivergence fDivergence)
+    implements PairLoss {
   public DpoLoss {
     if (terms == null || terms.isEmpty()) throw new IllegalArgumentException("a DPO loss needs at least one loss_type");
     terms = List.copyOf(terms);
+    if (fDivergence == null) fDivergence = FDivergence.REVERSE_KL;
     if (!(beta > 0) || !Double.isFinite(beta)) throw new IllegalArgumentException("beta must be > 0, got " + beta);
     if (rpoAlpha != null && (!Double.isFinite(rpoAlpha) || rpoAlpha < 0)) {
       throw new IllegalArgumentException("rpo_alpha must be >= 0, got " + rpoAlpha);
@@ -77,12 +79,14 @@ public record DpoLoss(List<Weighted> terms, double beta, boolean referenceFree, 
 
   private DpoBatch batch(PairLogps in) {
     Tensor pc = Metrics.work(in.policyChosen()), pr = Metrics.work(in.policyRejected()).to(pc.dtype());
-    Tensor rc = referenceFree ? Tensors.zerosLike(pc) : in.refChosen().to(pc.dtype());
-    Tensor rr = referenceFree ? Tensors.zerosLike(pr) : in.refRejected().to(pc.dtype());
+    // the reference is a constant: detached even if the caller's tensors carry a graph
+    Tensor rc = referenceFree ? Tensors.zerosLike(pc) : in.refChosen().detach().to(pc.dtype());
+    Tensor rr = referenceFree ? Tensors.zerosLike(pr) : in.refRejected().detach().to(pc.dtype());
     Tensor nc = in.chosenTokens() == null ? null : Metrics.counts(in.chosenTokens(), pc);
     Tensor nr = in.rejectedTokens() == null ? null : Metrics.counts(in.rejectedTokens(), pc);
-    if (!averaged()) return new DpoBatch(beta, pc, pr, rc, rr, pc, pr, rc, rr, nc, nr, in.chosenNll());
-    return new DpoBatch(beta, pc.div(nc), pr.div(nr), rc.div(nc), rr.div(nr), pc, pr, rc, rr, nc, nr, in.chosenNll());
+    if (!averaged()) return new DpoBatch(beta, pc, pr, rc, rr, pc, pr, rc, rr, nc, nr, in.chosenNll(), fDivergence);
+    return new DpoBatch(beta, pc.div(nc), pr.div(nr), rc.div(nc), rr.div(nr), pc, pr, rc, rr, nc, nr,
+        in.chosenNll(), fDivergence);
   }
 
   private Map<String, Double> metrics(DpoBatch x, PairLogps in) {

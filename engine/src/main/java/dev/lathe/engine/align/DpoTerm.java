@@ -29,27 +29,27 @@ public sealed interface DpoTerm {
   /** Sigmoid DPO; with label_smoothing ε > 0 it is conservative DPO (cDPO). */
   record Sigmoid(double labelSmoothing) implements DpoTerm {
     public String typeName() { return "sigmoid"; }
-    public Tensor perPair(DpoBatch x) { return smoothed(x.delta().mul(x.beta()), labelSmoothing); }
+    public Tensor perPair(DpoBatch x) { return smoothed(x.fLogits().mul(x.beta()), labelSmoothing); }
   }
 
   /** SLiC hinge: max(0, 1 − βΔ). */
   record Hinge() implements DpoTerm {
     public String typeName() { return "hinge"; }
-    public Tensor perPair(DpoBatch x) { return x.delta().mul(x.beta()).rsub(1).relu(); }
+    public Tensor perPair(DpoBatch x) { return x.fLogits().mul(x.beta()).rsub(1).relu(); }
   }
 
-  /** IPO: (Δ − 1/(2β))² on per-token averaged log-probs. */
+  /** IPO: (Δ − 1/(2β))² on per-token averaged log-probs (the batch view is averaged whenever ipo is present). */
   record Ipo() implements DpoTerm {
     public String typeName() { return "ipo"; }
     public boolean averagesLogps() { return true; }
-    public Tensor perPair(DpoBatch x) { return x.averagedDelta("ipo").sub(1 / (2 * x.beta())).pow(2); }
+    public Tensor perPair(DpoBatch x) { return x.fLogits().sub(1 / (2 * x.beta())).pow(2); }
   }
 
   /** Robust DPO: [−(1−ε)logσ(βΔ) + ε·logσ(−βΔ)] / (1−2ε). */
   record Robust(double labelSmoothing) implements DpoTerm {
     public String typeName() { return "robust"; }
     public Tensor perPair(DpoBatch x) {
-      Tensor z = x.delta().mul(x.beta());
+      Tensor z = x.fLogits().mul(x.beta());
       Tensor num = z.logsigmoid().mul(-(1 - labelSmoothing)).add(z.neg().logsigmoid().mul(labelSmoothing));
       return num.div(1 - 2 * labelSmoothing);
     }
@@ -59,7 +59,7 @@ public sealed interface DpoTerm {
   record ExoPair(double labelSmoothing) implements DpoTerm {
     public String typeName() { return "exo_pair"; }
     public Tensor perPair(DpoBatch x) {
-      Tensor z = x.delta().mul(x.beta());
+      Tensor z = x.fLogits().mul(x.beta());
       Tensor a = z.sigmoid().mul(z.logsigmoid().sub(Math.log(1 - labelSmoothing)));
       Tensor nz = z.neg();
       return a.add(nz.sigmoid().mul(nz.logsigmoid().sub(Math.log(labelSmoothing))));

@@ -54,7 +54,7 @@ public record KtoLoss(Type type, double beta, double desirableWeight, double und
     try (Scope s = Scope.open()) {
       double z0 = needsKl() ? klAnchor(in.policyKl(), in.refKl()) : 0.0;
       Tensor pol = Metrics.work(in.policy());
-      Tensor rho = pol.sub(in.ref().to(pol.dtype()));
+      Tensor rho = pol.sub(in.ref().detach().to(pol.dtype())); // the reference is a constant
       Tensor z = rho.mul(beta);
       Tensor good, bad;
       if (type == Type.KTO) {

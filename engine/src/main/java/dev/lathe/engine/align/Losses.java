@@ -14,6 +14,7 @@ public final class Losses {
   /** DPO loss_type values accepted under rl: dpo (aot_unpaired is accepted as CURRENT's name for aot_pair). */
   public static final List<String> DPO_LOSS_TYPES = List.of("sigmoid", "hinge", "ipo", "robust", "exo_pair",
       "bco_pair", "sppo_hard", "nca_pair", "aot", "aot_pair", "apo_zero", "apo_down", "discopop", "sigmoid_norm", "sft");
+  public static final List<String> F_DIVERGENCE_TYPES = List.of("reverse_kl", "js_divergence", "alpha_divergence");
   public static final List<String> KTO_LOSS_TYPES = List.of("kto", "apo_zero_unpaired");
   public static final List<String> CPO_LOSS_TYPES = List.of("sigmoid", "hinge", "ipo", "simpo");
 
@@ -106,6 +107,8 @@ public final class Losses {
     private boolean referenceFree;
     private Double rpoAlpha;
     private double discopopTau = 0.05;
+    private String fDivergence = "reverse_kl";
+    private double fAlpha = 1.0;
 
     public DpoBuilder lossType(String one) { return lossType(List.of(one)); }
     public DpoBuilder lossType(List<String> types) {
@@ -122,13 +125,14 @@ public final class Losses {
     public DpoBuilder rpoAlpha(Double v) { rpoAlpha = v; return this; }
     public DpoBuilder discopopTau(double v) { discopopTau = v; return this; }
 
-    /** Only reverse_kl (standard DPO) is implemented; other f-divergences fail here rather than train silently wrong. */
+    /** f_divergence_type: reverse_kl (default), js_divergence, alpha_divergence (LEGACY forms). */
     public DpoBuilder fDivergenceType(String v) {
-      if (v != null && !v.equals("reverse_kl")) {
-        throw new IllegalArgumentException("f_divergence_type: only 'reverse_kl' is supported, got '" + v + "'");
-      }
+      fDivergence = v == null ? "reverse_kl" : v;
       return this;
     }
+
+    /** f_alpha_divergence_coef (LEGACY default 1.0). */
+    public DpoBuilder fAlphaDivergenceCoef(double v) { fAlpha = v; return this; }
 
     public DpoLoss build() {
       requirePositive("rl_beta (beta)", beta);
@@ -147,7 +151,11 @@ public final class Losses {
         if (!Double.isFinite(w)) throw new IllegalArgumentException("loss_weights[" + i + "]: expected a finite number, got " + w);
         terms.add(new Weighted(dpoTerm(lossType.get(i), labelSmoothing, discopopTau), w));
       }
-      return new DpoLoss(terms, beta, referenceFree, rpoAlpha);
+      FDivergence.Kind kind = null;
+      for (FDivergence.Kind k : FDivergence.Kind.values()) if (k.yaml.equals(fDivergence)) kind = k;
+      if (kind == null) throw unknown("f_divergence_type", fDivergence, "rl: dpo", F_DIVERGENCE_TYPES);
+      requirePositive("f_alpha_divergence_coef", fAlpha);
+      return new DpoLoss(terms, beta, referenceFree, rpoAlpha, new FDivergence(kind, fAlpha));
     }
   }
 

@@ -4,9 +4,11 @@ import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
-import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.Context;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.tree.Node;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,10 +25,19 @@ public final class ChatTemplate {
 
   private final String name;
   private final String source;
+  private final Node tree; // parsed once: parsing costs more than rendering a short chat
 
   private ChatTemplate(String name, String source) {
     this.name = name;
     this.source = source;
+    JinjavaInterpreter parser = JINJA.newInterpreter();
+    JinjavaInterpreter.pushCurrent(parser);
+    try {
+      this.tree = parser.parse(prepared());
+    } finally {
+      JinjavaInterpreter.popCurrent();
+    }
+    check(parser.getErrorsCopy());
   }
 
   /** A template from Jinja source; name is used in error messages. */
@@ -69,27 +80,38 @@ public final class ChatTemplate {
    * vars adds bos_token, eos_token, tools, ... ; failures raise ChatTemplateException.
    */
   public String render(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt, Map<String, ?> vars) {
-    Map<String, Object> ctx = new HashMap<>(vars);
+    Map<String, Object> ctx = new HashMap<>();
+    ctx.put("tools", null); // transformers passes tools=None and documents=None unless given
+    ctx.put("documents", null);
+    ctx.putAll(vars);
     ctx.put("messages", messages);
     ctx.put("add_generation_prompt", addGenerationPrompt);
     JinjaFunctions.RAISED.remove();
-    RenderResult r;
+    JinjavaInterpreter interpreter = new JinjavaInterpreter(JINJA, new Context(JINJA.getGlobalContext(), ctx),
+        JINJA.getGlobalConfig());
+    JinjavaInterpreter.pushCurrent(interpreter);
+    String out;
     try {
-      r = JINJA.renderForResult(prepared(), ctx);
+      out = interpreter.render(tree, true);
     } catch (RuntimeException e) {
       throw new ChatTemplateException(name, "rendering failed: " + e.getMessage());
     } finally {
+      JinjavaInterpreter.popCurrent();
       String raised = JinjaFunctions.RAISED.get();
       JinjaFunctions.RAISED.remove();
       if (raised != null) throw new ChatTemplateException(name, "raise_exception: " + raised);
     }
-    for (TemplateError e : r.getErrors()) {
+    check(interpreter.getErrorsCopy());
+    return out;
+  }
+
+  private void check(List<TemplateError> errors) {
+    for (TemplateError e : errors) {
       if (e.getSeverity() == TemplateError.ErrorType.FATAL || e.getReason() == TemplateError.ErrorReason.SYNTAX_ERROR) {
         throw new ChatTemplateException(name, "line " + e.getLineno() + ": " + e.getMessage()
             + (e.getFieldName() == null || e.getFieldName().isEmpty() ? "" : " (in '" + e.getFieldName() + "')"));
       }
     }
-    return r.getOutput();
   }
 
   /** Renders with the tokenizer's special tokens as bos_token, eos_token, pad_token. */

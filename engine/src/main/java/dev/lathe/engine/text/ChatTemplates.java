@@ -35,11 +35,17 @@ public final class ChatTemplates {
       + "{% endfor %}"
       + "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}";
 
+  /** Parsed on first use (ChatTemplate is immutable and thread-safe to render). */
+  private static final class Parsed {
+    static final ChatTemplate CHATML = ChatTemplate.of("chatml", ChatTemplates.CHATML);
+    static final ChatTemplate LLAMA3 = ChatTemplate.of("llama3", ChatTemplates.LLAMA3);
+  }
+
   /** The built-in template of that name; an unknown name lists the known ones. */
   public static ChatTemplate builtin(String name) {
     return switch (name) {
-      case "chatml" -> ChatTemplate.of("chatml", CHATML);
-      case "llama3" -> ChatTemplate.of("llama3", LLAMA3);
+      case "chatml" -> Parsed.CHATML;
+      case "llama3" -> Parsed.LLAMA3;
       default -> throw new IllegalArgumentException("unknown chat template '" + name + "': built-in templates are "
           + BUILTIN + "; use tokenizer_default for the tokenizer's own");
     };

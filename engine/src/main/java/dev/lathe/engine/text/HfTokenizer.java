@@ -174,6 +174,27 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     return config.defaultChatTemplate();
   }
 
+  /**
+   * Writes this tokenizer into another folder (a checkpoint or an output model): tokenizer.json
+   * byte for byte, tokenizer_config.json (chat template included), special_tokens_map.json when
+   * the source has one. Each file is written to a temp name and renamed.
+   */
+  public void saveTo(Path target) {
+    try {
+      Files.createDirectories(target);
+      for (String name : new String[] {"tokenizer.json", "special_tokens_map.json"}) {
+        Path src = dir.resolve(name);
+        if (!Files.isRegularFile(src)) continue;
+        byte[] bytes = Files.readAllBytes(src);
+        dev.lathe.engine.io.AtomicFiles.write(target.resolve(name),
+            ch -> dev.lathe.engine.io.AtomicFiles.writeFully(ch, java.nio.ByteBuffer.wrap(bytes)));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot save tokenizer to " + target + ": " + e.getMessage(), e);
+    }
+    config.write(target.resolve("tokenizer_config.json"));
+  }
+
   @Override
   public void close() {
     djl.close();

@@ -20,17 +20,19 @@ class BenchBridgeCommand : CliktCommand(name = "bridge") {
         "Per-op time of small tensor ops through Lathe's bridge vs the same ops in PyTorch eager (bench/bridge_peer.py)"
 
     private val iters by option("--iters", help = "calls per round").int().restrictTo(100..100_000_000).default(20_000)
-    private val rounds by option("--rounds", help = "rounds per op (the median is reported)").int().restrictTo(1..100).default(7)
+    private val rounds by option("--rounds", help = "rounds per op (the fastest is reported)").int().restrictTo(1..100).default(7)
     private val threads by option("--threads", help = "intra-op threads on both sides (default: Lathe's setting)").int().restrictTo(1..1024)
     private val python by option("--python", help = "the peer's interpreter").default("/usr/bin/python3")
     private val noPeer by option("--no-peer", help = "measure Lathe only").flag()
+    private val wall by option("--wall", help = "time with the wall clock instead of the calling thread's CPU time").flag()
 
     override fun run() {
         threads?.let { Runtime.setThreads(it) }
         val n = Runtime.threads()
-        val lathe = BridgeBench.run(iters, rounds)
+        val lathe = BridgeBench.run(iters, rounds, cpuClock = !wall)
+        val clock = if (wall) "wall" else "thread-cpu"
         val mapper = ObjectMapper()
-        val latheJson = mapOf("bench" to "bridge", "side" to "lathe", "threads" to n, "unit" to "ns/op",
+        val latheJson = mapOf("bench" to "bridge", "side" to "lathe", "threads" to n, "unit" to "ns/op", "clock" to clock,
             "libtorch" to Runtime.libtorchVersion(), "ops" to lathe)
         if (noPeer) {
             table(lathe, null)
@@ -39,7 +41,7 @@ class BenchBridgeCommand : CliktCommand(name = "bridge") {
         }
         val peer = runCatching {
             PythonPeer.run(python, File(PythonPeer.repoRoot(), "bench/bridge_peer.py"),
-                listOf("--iters", "$iters", "--rounds", "$rounds", "--threads", "$n"))
+                listOf("--iters", "$iters", "--rounds", "$rounds", "--threads", "$n", "--clock", clock))
         }.getOrElse {
             table(lathe, null)
             echo(mapper.writeValueAsString(latheJson))

@@ -11,5 +11,6 @@ object DefaultImports {
         "dev.lathe.engine.tensor.Tensors.*",
         "dev.lathe.engine.nn.*",
         "dev.lathe.scripts.sugar.*",
+        "dev.lathe.scripts.dsl.*",
     )
 }

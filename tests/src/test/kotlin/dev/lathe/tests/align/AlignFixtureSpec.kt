@@ -69,6 +69,8 @@ private fun dpo(params: JsonNode) = Losses.dpo()
     .discopopTau(params["discopop_tau"]?.asDouble() ?: 0.05)
     .referenceFree(params["reference_free"]?.asBoolean() ?: false)
     .rpoAlpha(params["rpo_alpha"]?.asDouble())
+    .fDivergenceType(params["f_divergence_type"]?.asText() ?: "reverse_kl")
+    .fAlphaDivergenceCoef(params["f_alpha_divergence_coef"]?.asDouble() ?: 1.0)
     .build()
 
 private fun compute(kind: String, params: JsonNode, inputs: JsonNode): LossResult {

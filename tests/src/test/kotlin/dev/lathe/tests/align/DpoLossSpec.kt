@@ -238,4 +238,30 @@ class DpoLossSpec : FunSpec({
         }
         Tensors.liveCount() shouldBe before
     }
+
+    test("reference log-probs are constants: no gradient flows into them") {
+        Scope.open().use {
+            val c = Hand.t(pc).requiresGrad_(true)
+            val refC = Hand.t(rc).requiresGrad_(true)
+            Losses.dpo().build().compute(PairLogps.of(c, Hand.t(pr), refC, Hand.t(rr))).loss().backward()
+            (refC.grad() == null) shouldBe true
+            (c.grad() == null) shouldBe false
+        }
+    }
+
+    test("f_divergence_type (LEGACY forms) changes only the Δ-family: js and alpha by hand") {
+        Scope.open().use {
+            fun softplus(v: Double) = ln(1 + exp(v))
+            val js = List(3) { delta[it] - (softplus(rhoC[it]) - softplus(rhoR[it])) }
+            val sig = Losses.dpo().beta(beta).fDivergenceType("js_divergence").build().compute(Hand.batch())
+            close(sig.loss().item(), mean(js.map { -logsig(beta * it) }), "js sigmoid")
+            val a = 0.5
+            val al = List(3) { (exp(-a * rhoR[it]) - exp(-a * rhoC[it])) / a }
+            val hinge = Losses.dpo().lossType("hinge").beta(beta).fDivergenceType("alpha_divergence")
+                .fAlphaDivergenceCoef(a).build().compute(Hand.batch())
+            close(hinge.loss().item(), mean(al.map { max(0.0, 1 - beta * it) }), "alpha hinge")
+            val nca = Losses.dpo().lossType("nca_pair").beta(beta).fDivergenceType("js_divergence").build()
+            close(nca.compute(Hand.batch()).loss().item(), expected["nca_pair"]!!, "nca_pair unaffected")
+        }
+    }
 })

@@ -72,7 +72,10 @@ class LossesFactorySpec : StringSpec({
         err { Losses.cpo().cpoAlpha(-0.5).build() } shouldContain "cpo_alpha"
         err { Losses.orpo(-1.0) } shouldContain "orpo_alpha"
         err { Losses.rewardModel(-0.01) } shouldContain "center_rewards_coefficient"
-        err { Losses.dpo().fDivergenceType("js_divergence") } shouldContain "only 'reverse_kl'"
+        err { Losses.dpo().fDivergenceType("js").build() } shouldContain
+            "f_divergence_type: unknown value 'js' for rl: dpo; valid: reverse_kl, js_divergence, alpha_divergence"
+        err { Losses.dpo().fDivergenceType("alpha_divergence").fAlphaDivergenceCoef(0.0).build() } shouldContain
+            "f_alpha_divergence_coef"
     }
 
     "what each loss needs: reference, token counts, NLL" {

@@ -114,6 +114,19 @@ class ChatTemplateSpec : StringSpec({
       "<|im_start|>user\nq2<|im_end|>\n<|im_start|>assistant\n<think>\nr2\n</think>\n\na2<|im_end|>\n"
   }
 
+  "one parsed template renders the same from several threads" {
+    val t = ChatTemplate.of("qwen3-like", QWEN3_LIKE)
+    val conv = listOf(msg("user", "q1"), msg("assistant", "<think>r</think>a"), msg("user", "q2"))
+    val want = t.render(conv, true, noVars)
+    val pool = java.util.concurrent.Executors.newFixedThreadPool(4)
+    try {
+      val results = (0 until 4).map { pool.submit<Set<String>> { (0 until 100).map { t.render(conv, true, noVars) }.toSet() } }
+      results.flatMap { it.get() }.toSet() shouldBe setOf(want)
+    } finally {
+      pool.shutdown()
+    }
+  }
+
   "loop controls, Python split semantics, dict get, trailing newline dropped" {
     val t = ChatTemplate.of("misc", "{% for m in messages %}{% if loop.index0 == 2 %}{% break %}{% endif %}{{ m.content }};{% endfor %}" +
       "{{ 'a.b.c'.split('.') | length }}|{{ 'x, y'.split(', ')[-1] }}|{{ messages[0].get('name', 'anon') }}|" +

@@ -106,6 +106,21 @@ class TokenizerSpec : StringSpec({
     }
   }
 
+  "saveTo writes a folder that loads to the same tokenizer" {
+    val d = dir("save-src")
+    TokenizerBuilder.byteLevelBpe(CORPUS, 320).chatTemplate("llama3").write(d)
+    val out = tmp.resolve("save-out/checkpoint-1")
+    HfTokenizer.load(d).use { it.saveTo(out) }
+    Files.readAllBytes(out.resolve("tokenizer.json")).toList() shouldBe Files.readAllBytes(d.resolve("tokenizer.json")).toList()
+    HfTokenizer.load(d).use { a ->
+      HfTokenizer.load(out).use { b ->
+        b.encode(CORPUS[0], true).toList() shouldBe a.encode(CORPUS[0], true).toList()
+        b.chatTemplate() shouldBe a.chatTemplate()
+        b.config() shouldBe a.config()
+      }
+    }
+  }
+
   "texts longer than 512 tokens are not truncated" {
     val d = dir("long")
     TokenizerBuilder.byteLevelBpe(CORPUS, 300).write(d)

@@ -1,0 +1,213 @@
+package dev.lathe.engine.train;
+
+import dev.lathe.engine.tensor.Autocast;
+import dev.lathe.engine.tensor.Runtime;
+import dev.lathe.engine.tensor.Scope;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongConsumer;
+
+/**
+ * The loop every method shares: micro-batches with gradient accumulation, clipping, the LR schedule,
+ * a NaN/inf guard, logging, evaluation, checkpoints, resume and the stop rules. A method supplies
+ * only a {@link StepFunction} (its forward and loss); the loop never knows which method runs.
+ */
+public final class TrainLoop<B> {
+  private final LoopSettings s;
+  private final Trainable model;
+  private final StepFunction<B> step;
+  private final BatchSource<B> train;
+  private final BatchSource<B> eval;
+  private final List<LongConsumer> stepHooks = new ArrayList<>();
+  private final PhaseTimer timer = new PhaseTimer();
+  private PrintStream log = System.err;
+  private MetricReducer reducer = MetricReducer.MEAN;
+
+  public TrainLoop(LoopSettings settings, Trainable model, StepFunction<B> step, BatchSource<B> train, BatchSource<B> eval) {
+    this.s = settings.validate();
+    this.model = model;
+    this.step = step;
+    this.train = train;
+    this.eval = eval != null && eval.size() > 0 ? eval : null;
+  }
+
+  /** Runs after each update with the new step number (e.g. TR-DPO's reference sync). */
+  public TrainLoop<B> onStepEnd(LongConsumer hook) { stepHooks.add(hook); return this; }
+
+  public TrainLoop<B> log(PrintStream out) { this.log = out; return this; }
+
+  /** How a method's per-micro-batch metrics become logged values (default: TRL's mean). */
+  public TrainLoop<B> reduceMetrics(MetricReducer r) { this.reducer = r; return this; }
+
+  public PhaseTimer timer() { return timer; }
+
+  public RunResult run() {
+    DataOrder order = new DataOrder(train.size(), s.microBatchSize, s.seed, s.shuffle);
+    long perEpoch = (order.microBatchesPerEpoch() + s.gradientAccumulationSteps - 1) / s.gradientAccumulationSteps;
+    long total = s.maxSteps > 0 ? s.maxSteps : (long) Math.ceil(s.numEpochs * perEpoch);
+    mkdirs(s.outputDir);
+    try (Optimizer opt = s.optimizer.build(model.parameters())) {
+      Path from = resumePoint();
+      TrainState st = from != null ? Checkpoints.restore(from, model, opt) : new TrainState();
+      if (from != null) log.println("resuming at step " + st.step + " from " + from);
+      else Runtime.seed(s.seed);
+      st.totalSteps = total;
+      StopRules rules = new StopRules(s, log);
+      MetricWindow window = new MetricWindow();
+      Map<String, Double> lastEval = Map.of();
+      try (MetricsLog metrics = new MetricsLog(s.outputDir.resolve("metrics.jsonl"), from != null ? st.step : -1)) {
+        ProgressBar bar = new ProgressBar("train", total, st.step, log);
+        String stop = null;
+        while (st.step < total && stop == null) {
+          double loss = update(order.nextGroup(st, s.gradientAccumulationSteps), opt, st, total, window);
+          st.step++;
+          for (LongConsumer h : stepHooks) h.accept(st.step);
+          double epoch = st.epochProgress(order.microBatchesPerEpoch());
+          if (st.step % s.loggingSteps == 0 || st.step == total) {
+            Map<String, Double> values = window.drain("", reducer);
+            if (st.numTokens > 0) values.put("num_tokens", (double) st.numTokens);
+            metrics.write(row(st.step, epoch, values));
+          }
+          stop = rules.afterStep(st, loss);
+          boolean evalDue = eval != null && every(st.step, s.evalSteps, s.evalsPerEpoch, perEpoch);
+          if (eval != null && (evalDue || st.step == total || stop != null)) {
+            lastEval = evaluate();
+            metrics.write(row(st.step, epoch, lastEval));
+            if (stop == null) stop = rules.afterEval(st, lastEval.get("eval_loss"));
+          }
+          if (every(st.step, s.saveSteps, s.savesPerEpoch, perEpoch)) {
+            try (var p = timer.phase("checkpoint")) {
+              Checkpoints.save(s.outputDir, st, epoch, model, opt, s.saveTotalLimit);
+            }
+          }
+          if (s.progress) bar.update(st.step, String.format("loss %.4f", loss));
+        }
+        if (s.progress) bar.finish();
+        return finish(st, stop, metrics, lastEval);
+      }
+    }
+  }
+
+  /** One optimizer update over a group of micro-batches; returns the mean micro-batch loss. */
+  private double update(List<int[]> group, Optimizer opt, TrainState st, long total, MetricWindow window) {
+    model.setTraining(true);
+    double sum = 0;
+    List<int[]> bad = new ArrayList<>();
+    for (int[] rows : group) {
+      double l = microBatch(rows, group.size(), window, st);
+      if (Double.isFinite(l)) sum += l;
+      else bad.add(rows);
+    }
+    try (var p = timer.phase("optimizer"); Scope sc = Scope.open()) {
+      double norm = GradClip.clip(opt.params(), s.maxGradNorm);
+      if (!bad.isEmpty() || !Double.isFinite(norm)) {
+        opt.zeroGrad();
+        st.skippedSteps++;
+        log.println("step " + (st.step + 1) + " skipped: " + (bad.isEmpty() ? "gradient norm is " + norm
+            : "loss is not finite for rows " + GradClip.describe(bad)) + " (rows of this step: " + GradClip.describe(group) + ")");
+        window.add("skipped_steps", 1);
+        return Double.NaN;
+      }
+      double lr = s.learningRate * s.schedule.factor(st.step, total);
+      opt.step(lr);
+      opt.zeroGrad();
+      window.add("grad_norm", norm);
+      window.add("learning_rate", lr);
+    }
+    double mean = sum / group.size();
+    window.add("loss", mean);
+    return mean;
+  }
+
+  /** Forward and backward of one micro-batch in its own scope; its loss is scaled by 1/group size. */
+  private double microBatch(int[] rows, int groupSize, MetricWindow window, TrainState st) {
+    try (Scope sc = Scope.open()) {
+      B batch;
+      try (var p = timer.phase("data")) {
+        batch = train.batch(rows);
+      }
+      StepOutput out;
+      try (var p = timer.phase("policy"); var a = Autocast.of(s.bf16)) {
+        out = step.compute(batch, timer);
+      }
+      double l = out.loss().item();
+      if (!Double.isFinite(l)) return l;
+      try (var p = timer.phase("policy")) {
+        out.loss().div(groupSize).backward();
+      }
+      window.addMethod(out.metrics());
+      st.numTokens += train.tokens(batch);
+      return l;
+    }
+  }
+
+  /** Loss and metrics over the whole eval set (mean over eval batches), prefixed eval_. */
+  private Map<String, Double> evaluate() {
+    try (var p = timer.phase("eval"); var g = dev.lathe.engine.tensor.Grad.disabled()) {
+      model.setTraining(false);
+      MetricWindow w = new MetricWindow();
+      int bs = s.effectiveEvalBatchSize();
+      for (int from = 0; from < eval.size(); from += bs) {
+        int[] rows = new int[Math.min(bs, eval.size() - from)];
+        for (int i = 0; i < rows.length; i++) rows[i] = from + i;
+        try (Scope sc = Scope.open(); var a = Autocast.of(s.bf16)) {
+          StepOutput out = step.compute(eval.batch(rows), timer);
+          w.add("loss", out.loss().item());
+          w.addMethod(out.metrics());
+        }
+      }
+      model.setTraining(true);
+      return w.drain("eval_", reducer);
+    }
+  }
+
+  /** Due every `steps` updates, or at `timesPerEpoch` evenly spaced updates of each epoch when steps is 0. */
+  static boolean every(long step, long steps, int timesPerEpoch, long updatesPerEpoch) {
+    if (steps > 0) return step % steps == 0;
+    long inEpoch = (step - 1) % updatesPerEpoch + 1;
+    for (int k = 1; k <= timesPerEpoch; k++) {
+      if (Math.max(1, Math.round((double) k * updatesPerEpoch / timesPerEpoch)) == inEpoch) return true;
+    }
+    return false;
+  }
+
+  private Path resumePoint() {
+    if (s.resumeFromCheckpoint != null) return s.resumeFromCheckpoint;
+    return s.autoResumeFromCheckpoints ? Checkpoints.latest(s.outputDir) : null;
+  }
+
+  private RunResult finish(TrainState st, String stop, MetricsLog metrics, Map<String, Double> lastEval) {
+    try (var p = timer.phase("save")) {
+      model.save(s.outputDir);
+      if (s.plots) RunPlots.write(metrics.history(), s.outputDir.resolve("plots"));
+    }
+    timer.stop();
+    if (stop != null) log.println("stopped early at step " + st.step + ": " + stop);
+    if (st.skippedSteps > 0) log.println(st.skippedSteps + " step(s) skipped by the NaN/inf guard");
+    log.println("time per phase: " + timer.summary());
+    return new RunResult(st.step, stop, metrics.history(), lastEval, timer.secondsByPhase(), s.outputDir);
+  }
+
+  private static Map<String, Object> row(long step, double epoch, Map<String, Double> values) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("step", step);
+    r.put("epoch", Math.round(epoch * 1e4) / 1e4);
+    r.putAll(values);
+    return r;
+  }
+
+  private static void mkdirs(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create output_dir " + dir + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package dev.lathe.engine.train.methods;
+
+import dev.lathe.engine.model.CausalLM;
+import dev.lathe.engine.model.Inputs;
+import dev.lathe.engine.model.LogProbs;
+import dev.lathe.engine.tensor.Tensor;
+
+/**
+ * Per-token and per-sequence log-probs of n right-padded sequences from one forward, through the
+ * chunked label log-prob path (never [n, s, v]). Position t of the [n, s-1] tensors scores token t+1.
+ *
+ * @param tokenLogps [n, s-1] log-probs of every real token after the first (prompt and completion)
+ * @param completionMask [n, s-1] 1 on completion tokens
+ * @param realMask [n, s-1] 1 on every real token (ORPO's NLL counts the prompt too)
+ * @param sums [n] summed completion log-probs, S(y)
+ * @param counts [n] completion-token counts
+ * @param logitSums [n] sum over completion tokens of the vocabulary-summed logits (TRL's logits metric)
+ */
+public record Scored(Tensor tokenLogps, Tensor completionMask, Tensor realMask, Tensor sums, Tensor counts, Tensor logitSums) {
+  /** Default rows per chunk of the label log-prob op. */
+  public static final int CHUNK = 1024;
+
+  public static Scored of(CausalLM m, SeqTensors t) {
+    long s = t.length();
+    Tensor hidden = m.hidden(Inputs.padded(t.ids(), t.attention())); // [n, s, h]
+    Tensor real = t.attention().narrow(1, 1, s - 1);
+    Tensor comp = t.completion().narrow(1, 1, s - 1);
+    LogProbs.Result r = LogProbs.ofLabels(hidden.narrow(1, 0, s - 1), m.lmHeadWeight(), t.ids().narrow(1, 1, s - 1), real, CHUNK);
+    Tensor compLogps = r.logps().mul(comp);
+    return new Scored(r.logps(), comp, real, compLogps.sum(1, false), comp.sum(1, false), r.logitSums().mul(comp).sum(1, false));
+  }
+
+  /** Completion log-probs [rows, s-1] of a row range (masked positions are 0). */
+  public Tensor completionLogps(long from, long count) {
+    return tokenLogps.narrow(0, from, count).mul(completionMask.narrow(0, from, count));
+  }
+
+  /** Mean logit over (completion token x vocabulary) of a row range, or null when it has no completion token. */
+  public Double logitsMean(long from, long count, long vocab) {
+    double tokens = counts.narrow(0, from, count).sum().item();
+    return tokens > 0 ? logitSums.narrow(0, from, count).sum().item() / (tokens * vocab) : null;
+  }
+}

@@ -1,0 +1,121 @@
+package dev.lathe.scripts.cli
+
+import dev.lathe.engine.data.ChatRenderer
+import dev.lathe.engine.data.DataWarnings
+import dev.lathe.engine.data.EncodedExample
+import dev.lathe.engine.data.Method
+import dev.lathe.engine.data.Preprocessor
+import dev.lathe.engine.model.CausalLM
+import dev.lathe.engine.model.LanguageModel
+import dev.lathe.engine.model.PeftAdapters
+import dev.lathe.engine.nn.LoraSpec
+import dev.lathe.engine.tensor.Runtime
+import dev.lathe.engine.text.ChatTemplate
+import dev.lathe.engine.text.ChatTemplates
+import dev.lathe.engine.text.HfTokenizer
+import dev.lathe.engine.text.Tokenizer
+import dev.lathe.engine.train.RunResult
+import dev.lathe.engine.train.methods.PolicyLoader
+import dev.lathe.engine.train.methods.RefCacheKey
+import dev.lathe.engine.train.methods.ReferenceKind
+import dev.lathe.engine.train.methods.Training
+import dev.lathe.scripts.config.TrainConfig
+import java.io.PrintStream
+import java.nio.file.Files
+import java.nio.file.Path
+import java.nio.file.StandardCopyOption
+
+/**
+ * A bound config -> a finished run: tokenizer, data pipeline, policy (with LoRA), reference strategy,
+ * the method's trainer; output_dir receives the model or adapter, a copy of the config, metrics and plots.
+ */
+object ConfigRun {
+    fun run(cfg: TrainConfig, log: PrintStream = System.err): RunResult {
+        val tok = HfTokenizer.load(cfg.tokenizerDir)
+        val warnings = DataWarnings { log.println("data warning: $it") }
+        val data = Preprocessor.run(cfg.data, tok, templates(tok), warnings)
+        log.println(data.report().toText())
+        Files.createDirectories(cfg.outputDir)
+        Files.copy(cfg.file, cfg.outputDir.resolve("config.yml"), StandardCopyOption.REPLACE_EXISTING)
+        Runtime.seed(cfg.loop.seed) // LoRA and score-head init are reproducible from `seed`
+        loadPolicy(cfg).use { policy ->
+            return Training().apply {
+                model = policy
+                loss = cfg.loss
+                reference = cfg.reference
+                referenceCopy = { PolicyLoader.causalLM(cfg.baseModel) }
+                referenceCacheDir = cacheDir()
+                referenceCacheKey = cacheKey(cfg, data.train + data.eval)
+                train = data.train
+                eval = data.eval
+                padId = padId(tok)
+                margins = margins(cfg.method, data.train + data.eval)
+                loop = cfg.loop
+                syncAlpha = cfg.refSync?.alpha
+                cfg.refSync?.let { syncSteps = it.syncSteps }
+                baseModelDir = cfg.baseModel
+                this.log = log
+            }.run()
+        }
+    }
+
+    /** What `lathe preprocess` needs from a config: its data section, tokenizer and templates. */
+    fun preprocessInputs(file: Path): PreprocessInputs {
+        val cfg = dev.lathe.scripts.config.ConfigBinder.read(file)
+        cfg.warnings.forEach { System.err.println("warning: $it") }
+        val tok = HfTokenizer.load(cfg.tokenizerDir)
+        return PreprocessInputs(cfg.data, tok, templates(tok))
+    }
+
+    fun templates(tok: Tokenizer) = ChatRenderer.Source { name, jinja ->
+        val t = when {
+            // chat_template_jinja: inline source or a file path (Axolotl accepts both)
+            jinja != null -> ChatTemplate.of("jinja", Path.of(jinja).let { if (Files.isRegularFile(it)) Files.readString(it) else jinja })
+            else -> ChatTemplates.select(name ?: "tokenizer_default", tok)
+        }
+        ChatRenderer { messages, gen -> t.render(messages, gen, tok) }
+    }
+
+    private fun loadPolicy(cfg: TrainConfig): LanguageModel {
+        if (cfg.method == Method.REWARD_MODEL) {
+            if (cfg.lora != null) throw IllegalArgumentException("${cfg.file}: reward modelling with adapter: lora is not supported; remove `adapter`")
+            return PolicyLoader.rewardModel(cfg.baseModel, cfg.loop.seed)
+        }
+        val m: CausalLM = PolicyLoader.causalLM(cfg.baseModel)
+        try {
+            when {
+                cfg.loraModelDir != null -> PeftAdapters.load(m, cfg.loraModelDir).also { m.adapterParameters().values.forEach { it.requiresGrad_(true) } }
+                cfg.lora != null -> cfg.lora.let { m.addLora(LoraSpec(it.r, it.alpha, it.dropout, it.targetModules, it.targetLinear, false)) }
+            }
+        } catch (e: RuntimeException) {
+            m.close()
+            throw e
+        }
+        return m
+    }
+
+    /** pad token, else eos (TRL's fallback), else 0: padding is masked out everywhere anyway. */
+    private fun padId(tok: Tokenizer): Int =
+        listOfNotNull(tok.padToken(), tok.eosToken()).map { tok.tokenToId(it) }.firstOrNull { it >= 0 } ?: 0
+
+    private fun margins(method: Method, rows: List<EncodedExample>): DoubleArray? {
+        if (method != Method.REWARD_MODEL || rows.none { it.row().columns()["margin"] != null }) return null
+        return DoubleArray(rows.size) { i ->
+            when (val v = rows[i].row().columns()["margin"]) {
+                is Number -> v.toDouble()
+                null -> 0.0
+                else -> throw IllegalArgumentException("row ${rows[i].row().origin()}: column `margin` must be a number, found '$v'")
+            }
+        }
+    }
+
+    /** $LATHE_CACHE/ref_logps (or the lathe.cache system property), else ~/.cache/lathe/ref_logps. */
+    fun cacheDir(): Path = Path.of(System.getProperty("lathe.cache") ?: System.getenv("LATHE_CACHE")
+        ?: "${System.getProperty("user.home")}/.cache/lathe", "ref_logps")
+
+    private fun cacheKey(cfg: TrainConfig, rows: List<EncodedExample>): String? {
+        if (cfg.reference != ReferenceKind.PRECOMPUTED) return null
+        return RefCacheKey().folder("model", cfg.baseModel).folder("tokenizer", cfg.tokenizerDir)
+            .text("sequence_len=${cfg.data.sequenceLen} bf16=${cfg.loop.bf16} lora=${cfg.lora != null}").examples(rows).hex()
+    }
+}

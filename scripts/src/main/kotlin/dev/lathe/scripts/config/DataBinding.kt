@@ -1,0 +1,98 @@
+package dev.lathe.scripts.config
+
+import dev.lathe.engine.data.DataConfig
+import dev.lathe.engine.data.DataException
+import dev.lathe.engine.data.DatasetSpec
+import java.nio.file.Path
+
+/** The data keys (rl, datasets, test_datasets, sequence_len, ...) -> the data layer's DataConfig. */
+object DataBinding {
+    /** Keys of a `type:` mapping (user_defined.default), for DPO and KTO rows. */
+    private val TYPE_MAPPING_KEYS = listOf("field_system", "field_prompt", "field_chosen", "field_rejected", "field_completion",
+        "field_label", "prompt_format", "chosen_format", "rejected_format", "completion_format")
+
+    private val DATASET_IGNORED = mapOf(
+        "trust_remote_code" to "datasets are local files; no remote code runs",
+        "shards" to "has no effect in Lathe",
+        "train_on_split" to "use `split`",
+    )
+
+    class Bound(val config: DataConfig, val nodes: List<ConfigNode>)
+
+    fun bind(top: ConfigNode, baseDir: Path): Bound {
+        val nodes = mutableListOf<ConfigNode>()
+        val datasets = top.objList("datasets") ?: throw ConfigException("${top.doc.file}: key `datasets` is required (a list of dataset entries)")
+        val tests = top.objList("test_datasets")
+        val b = DataConfig.builder()
+            .rl(top.string("rl"))
+            .rewardModel(top.bool("reward_model") ?: false)
+            .datasets(datasets.map { spec(it, nodes) })
+            .testDatasets(tests?.map { spec(it, nodes) })
+            .baseDir(baseDir)
+        top.int("sequence_len")?.let { b.sequenceLen(it) }
+        top.string("excess_length_strategy")?.let { b.excessLengthStrategy(it) }
+        top.double("val_set_size")?.let { b.valSetSize(it) }
+        top.bool("shuffle_merged_datasets")?.let { b.shuffleMergedDatasets(it) }
+        top.bool("shuffle_before_merging_datasets")?.let { b.shuffleBeforeMergingDatasets(it) }
+        top.bool("dataset_exact_deduplication")?.let { b.datasetExactDeduplication(it) }
+        top.long("seed")?.let { b.seed(it) }
+        top.string("chat_template")?.let { b.chatTemplate(it) }
+        top.string("chat_template_jinja")?.let { b.chatTemplateJinja(it) }
+        top.string("dataset_prepared_path")?.let { b.datasetPreparedPath(it) }
+        top.bool("skip_prepare_dataset")?.let { b.skipPrepareDataset(it) }
+        val cfg = try {
+            b.build()
+        } catch (e: DataException) {
+            throw ConfigException("${top.doc.file}: ${e.message}")
+        }
+        return Bound(cfg, nodes)
+    }
+
+    private fun spec(n: ConfigNode, nodes: MutableList<ConfigNode>): DatasetSpec {
+        nodes += n
+        val path = n.string("path") ?: throw ConfigException("${n.doc.where(n.path)}: dataset entry `${n.path}` needs a `path`")
+        val b = DatasetSpec.builder(path)
+        val type = n.raw("type")
+        when {
+            type == null -> {}
+            type.isTextual -> b.type(type.asText())
+            type.isObject -> {
+                val m = n.obj("type")!!
+                nodes += m
+                b.typeMapping(TYPE_MAPPING_KEYS.mapNotNull { k -> m.string(k)?.let { k to it } }.toMap())
+            }
+            else -> n.fail("type", "a type name or a mapping of field_* / *_format keys", type)
+        }
+        n.string("split")?.let { b.split(it) }
+        n.stringList("data_files")?.let { b.dataFiles(it) }
+        n.string("ds_type")?.let { b.dsType(it) }
+        n.stringList("name")?.let { b.names(it) }
+        n.string("revision")?.let { b.revision(it) }
+        n.string("field_messages")?.let { b.fieldMessages(it) }
+        n.string("field_chosen")?.let { b.fieldChosen(it) }
+        n.string("field_rejected")?.let { b.fieldRejected(it) }
+        messageMappings(n)?.let { b.messagePropertyMappings(it) }
+        n.obj("roles")?.let { r -> nodes += r; b.roles(r.node.properties().associate { (k, _) -> k to r.stringList(k)!! }) }
+        n.string("chat_template")?.let { b.chatTemplate(it) }
+        n.string("chat_template_jinja")?.let { b.chatTemplateJinja(it) }
+        return try {
+            b.build()
+        } catch (e: DataException) {
+            throw ConfigException("${n.doc.where(n.path)}: ${e.message}")
+        }
+    }
+
+    /** message_property_mappings, or the legacy message_field_role / message_field_content. */
+    private fun messageMappings(n: ConfigNode): Map<String, String>? {
+        val m = n.stringMap("message_property_mappings")?.toMutableMap()
+        val role = n.string("message_field_role")
+        val content = n.string("message_field_content")
+        if (m == null && role == null && content == null) return null
+        val out = m ?: mutableMapOf()
+        role?.let { out.putIfAbsent("role", it) }
+        content?.let { out.putIfAbsent("content", it) }
+        return out
+    }
+
+    fun ignoredInDataset(): Map<String, String> = DATASET_IGNORED
+}
