@@ -70,4 +70,39 @@ class DataThroughputSpec : FunSpec({
             .format(r.train.size, secs, r.train.size / secs, tokens, tokens / secs, (after - before) / 1e6, status.joinToString(", ")))
         println(r.report.toText())
     }
+
+    test("10k-row DPO dataset with the engine's byte-level BPE tokenizer (HfTokenizer)").config(enabled = System.getenv("LATHE_BENCH") == "1") {
+        val rnd = Random(2)
+        val syll = listOf("ka", "lo", "mi", "ren", "to", "sa", "vel", "dor", "in", "que", "pra", "nu", "ste", "gar", "e", "o")
+        val words = (0 until 3000).map { (0 until 1 + rnd.nextInt(3)).joinToString("") { syll[rnd.nextInt(syll.size)] } }
+        fun text(n: Int) = (0 until n).joinToString(" ") { words[rnd.nextInt(words.size)] } + "."
+        val dir = DataTestSupport.tempDir()
+        val rows = (0 until 10_000).map {
+            DataTestSupport.mapper.writeValueAsString(mapOf("system" to "You are helpful.", "question" to text(40 + rnd.nextInt(40)),
+                "chosen" to text(60 + rnd.nextInt(60)), "rejected" to text(60 + rnd.nextInt(60))))
+        }
+        Files.write(dir.resolve("big.jsonl"), rows)
+        dev.lathe.engine.text.TokenizerBuilder.byteLevelBpe(rows.take(300), 2000).chatTemplate("chatml").write(dir.resolve("tok"))
+        val tok = dev.lathe.engine.text.HfTokenizer.load(dir.resolve("tok"))
+        val cfg = DataConfig.builder().rl("dpo").baseDir(dir).sequenceLen(2048)
+            .datasets(listOf(DatasetSpec.builder("big.jsonl").type("chatml.intel").build())).build()
+        Preprocessor.run(cfg, tok, null, DataWarnings())
+        val os = ManagementFactory.getOperatingSystemMXBean() as com.sun.management.OperatingSystemMXBean
+        System.gc()
+        val mem = ManagementFactory.getMemoryMXBean()
+        val before = mem.heapMemoryUsage.used
+        val t0 = System.nanoTime()
+        val cpu0 = os.processCpuTime
+        val r = Preprocessor.run(cfg, tok, null, DataWarnings())
+        val secs = (System.nanoTime() - t0) / 1e9
+        val cpuSecs = (os.processCpuTime - cpu0) / 1e9
+        System.gc()
+        val after = mem.heapMemoryUsage.used
+        val tokens = r.train.sumOf { it.prompt().size + it.chosen().size + it.rejected().size }
+        val status = Files.readAllLines(java.nio.file.Path.of("/proc/self/status")).filter { it.startsWith("VmRSS") || it.startsWith("VmHWM") }
+        println("BENCH bpe: %d rows in %.2f s wall = %.0f rows/s; %.1f s CPU = %.0f rows per CPU-second; %d tokens; retained heap %.1f MB; load %.1f; %s"
+            .format(r.train.size, secs, r.train.size / secs, cpuSecs, r.train.size / cpuSecs, tokens, (after - before) / 1e6,
+                os.systemLoadAverage, status.joinToString(", ")))
+        println(r.report.toText())
+    }
 })
