@@ -7,6 +7,7 @@ import com.github.ajalt.clikt.core.subcommands
 /** Benchmarks, one line each (each lives in its own file under cli/). */
 fun benchCommands() = listOf<CliktCommand>(
     BenchBridgeCommand(),
+    BenchDpoCommand(),
 )
 
 /** `lathe bench <what>`: speed measured against a peer in the same run, never as a timed test. */
