@@ -9,6 +9,7 @@ fun benchCommands() = listOf<CliktCommand>(
     BenchBridgeCommand(),
     BenchModelCommand(),
     BenchDataCommand(),
+    BenchDpoCommand(),
 )
 
 /** `lathe bench <what>`: speed measured against a peer in the same run, never as a timed test. */
