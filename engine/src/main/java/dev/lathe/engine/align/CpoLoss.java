@@ -3,7 +3,6 @@ package dev.lathe.engine.align;
 import dev.lathe.engine.tensor.Grad;
 import dev.lathe.engine.tensor.Scope;
 import dev.lathe.engine.tensor.Tensor;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -77,16 +76,7 @@ public record CpoLoss(Type type, double beta, double labelSmoothing, double simp
   }
 
   private Map<String, Double> metrics(Tensor ac, Tensor ar, Tensor uc, Tensor ur, PairLogps in) {
-    Map<String, Double> m = new LinkedHashMap<>();
-    Tensor chosen = uc.mul(beta), rejected = ur.mul(beta);
-    m.put("rewards/chosen", Metrics.mean(chosen));
-    m.put("rewards/rejected", Metrics.mean(rejected));
-    m.put("rewards/accuracies", Metrics.fractionGreater(chosen, rejected));
-    m.put("rewards/margins", Metrics.mean(chosen.sub(rejected)));
-    m.put("logps/rejected", Metrics.mean(ar));
-    m.put("logps/chosen", Metrics.mean(ac));
-    if (in.rejectedLogitsMean() != null) m.put("logits/rejected", in.rejectedLogitsMean());
-    if (in.chosenLogitsMean() != null) m.put("logits/chosen", in.chosenLogitsMean());
+    Map<String, Double> m = Metrics.pair(uc.mul(beta), ur.mul(beta), ac, ar, in, true);
     m.put("nll_loss", cpoAlpha == 0 ? 0.0 : in.chosenNll().detach().item()); // TRL logs 0 when cpo_alpha = 0
     return m;
   }

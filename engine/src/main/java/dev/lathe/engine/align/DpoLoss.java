@@ -4,7 +4,6 @@ import dev.lathe.engine.tensor.Grad;
 import dev.lathe.engine.tensor.Scope;
 import dev.lathe.engine.tensor.Tensor;
 import dev.lathe.engine.tensor.Tensors;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -93,15 +92,7 @@ public record DpoLoss(List<Weighted> terms, double beta, boolean referenceFree, 
     double wsum = terms.stream().mapToDouble(Weighted::weight).sum();
     Tensor chosen = x.rhoC().mul(beta * wsum);
     Tensor rejected = x.rhoR().mul(beta * wsum);
-    Map<String, Double> m = new LinkedHashMap<>();
-    m.put("rewards/chosen", Metrics.mean(chosen));
-    m.put("rewards/rejected", Metrics.mean(rejected));
-    m.put("rewards/accuracies", Metrics.fractionGreater(chosen, rejected));
-    m.put("rewards/margins", Metrics.mean(chosen.sub(rejected)));
-    m.put("logps/chosen", Metrics.mean(x.pc()));
-    m.put("logps/rejected", Metrics.mean(x.pr()));
-    if (in.chosenLogitsMean() != null) m.put("logits/chosen", in.chosenLogitsMean());
-    if (in.rejectedLogitsMean() != null) m.put("logits/rejected", in.rejectedLogitsMean());
+    Map<String, Double> m = Metrics.pair(chosen, rejected, x.pc(), x.pr(), in, false);
     if (needsNll()) m.put("nll_loss", in.chosenNll().detach().item());
     return m;
   }

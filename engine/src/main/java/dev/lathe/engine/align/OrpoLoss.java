@@ -4,7 +4,6 @@ import dev.lathe.engine.tensor.Grad;
 import dev.lathe.engine.tensor.Scope;
 import dev.lathe.engine.tensor.Tensor;
 import dev.lathe.engine.tensor.Tensors;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -52,16 +51,7 @@ public record OrpoLoss(double beta) implements PairLoss {
   }
 
   private Map<String, Double> metrics(Tensor ac, Tensor ar, Tensor ratio, Tensor logOdds, PairLogps in) {
-    Map<String, Double> m = new LinkedHashMap<>();
-    Tensor chosen = ac.mul(beta), rejected = ar.mul(beta);
-    m.put("rewards/chosen", Metrics.mean(chosen));
-    m.put("rewards/rejected", Metrics.mean(rejected));
-    m.put("rewards/accuracies", Metrics.fractionGreater(chosen, rejected));
-    m.put("rewards/margins", Metrics.mean(chosen.sub(rejected)));
-    m.put("logps/rejected", Metrics.mean(ar));
-    m.put("logps/chosen", Metrics.mean(ac));
-    if (in.rejectedLogitsMean() != null) m.put("logits/rejected", in.rejectedLogitsMean());
-    if (in.chosenLogitsMean() != null) m.put("logits/chosen", in.chosenLogitsMean());
+    Map<String, Double> m = Metrics.pair(ac.mul(beta), ar.mul(beta), ac, ar, in, true);
     m.put("nll_loss", in.chosenNll().detach().item());
     m.put("log_odds_ratio", Metrics.mean(ratio));  // TRL's names: mean logσ(L_odds) ...
     m.put("log_odds_chosen", Metrics.mean(logOdds)); // ... and mean L_odds
