@@ -8,6 +8,7 @@ import com.github.ajalt.clikt.core.subcommands
 fun benchCommands() = listOf<CliktCommand>(
     BenchBridgeCommand(),
     BenchModelCommand(),
+    BenchCheckpointCommand(),
 )
 
 /** `lathe bench <what>`: speed measured against a peer in the same run, never as a timed test. */
