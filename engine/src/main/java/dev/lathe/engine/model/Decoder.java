@@ -70,7 +70,7 @@ public final class Decoder extends Module {
         : Tensors.arange(past, past + s, 1, dev.lathe.engine.tensor.DType.I64).unsqueeze(0).expand(b, s);
     Tensor x = embed.forward(in.ids()); // [b, s, h]
     Tensor[] cosSin = rotary.tables(positions, x.dtype());
-    AttentionMask mask = AttentionMask.build(s, past, in.attentionMask(), in.sequenceIds());
+    AttentionMask mask = AttentionMask.build(s, past, in.attentionMask(), in.sequenceIds(), spec.slidingWindow());
     if (checkpointing && cache == null && Grad.isEnabled()) {
       pending.removeIf(CheckpointedPass::finished); // passes whose step scope closed without a backward
       CheckpointedPass p = CheckpointedPass.forward(layerList(), x, cosSin, mask, adapters);
