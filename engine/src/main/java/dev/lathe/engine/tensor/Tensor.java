@@ -141,9 +141,10 @@ public final class Tensor implements AutoCloseable {
   public Tensor pad(long[] pad, double value) { return wrap(Ops.pad(handle(), pad, value, intScalar(value))); }
 
   // ---------------------------------------------------------------- arithmetic (broadcasting)
-  public Tensor add(Tensor o) { return wrap(Ops.add(handle(), o.handle(), 1, true)); }
+  // alpha must be integral for integer tensors; a double alpha is the cheaper path for float ones
+  public Tensor add(Tensor o) { return wrap(Ops.add(handle(), o.handle(), 1, dtype().isIntegral())); }
   public Tensor add(Tensor o, double alpha) { return wrap(Ops.add(handle(), o.handle(), alpha, intScalar(alpha))); }
-  public Tensor sub(Tensor o) { return wrap(Ops.sub(handle(), o.handle(), 1, true)); }
+  public Tensor sub(Tensor o) { return wrap(Ops.sub(handle(), o.handle(), 1, dtype().isIntegral())); }
   public Tensor mul(Tensor o) { return wrap(Ops.mul(handle(), o.handle())); }
   public Tensor div(Tensor o) { return wrap(Ops.div(handle(), o.handle())); }
   public Tensor add(double v) { return wrap(Ops.addScalar(handle(), v, intScalar(v))); }

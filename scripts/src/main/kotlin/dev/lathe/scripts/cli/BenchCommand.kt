@@ -9,6 +9,8 @@ fun benchCommands() = listOf<CliktCommand>(
     BenchBridgeCommand(),
     BenchModelCommand(),
     BenchCheckpointCommand(),
+    BenchDataCommand(),
+    BenchDpoCommand(),
 )
 
 /** `lathe bench <what>`: speed measured against a peer in the same run, never as a timed test. */

@@ -35,9 +35,12 @@ object ConfigBinder {
                 else -> emptyMap()
             }
         }, warnings)
+        val checkpointing = top.bool("gradient_checkpointing") ?: false
+        val paddingFree = top.bool("dpo_padding_free") ?: false
+        // accepted (it changes memory and speed, not results) but not implemented yet: say so
+        if (paddingFree) warnings += "${top.where("dpo_padding_free")}: dpo_padding_free is not implemented yet; batches are right-padded (same results)"
         return TrainConfig(doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, method, loss, model.lora,
-            model.loraModelDir, reference, sync, loop, data, top.bool("gradient_checkpointing") ?: false,
-            top.bool("dpo_padding_free") ?: false, warnings)
+            model.loraModelDir, reference, sync, loop, data, checkpointing, paddingFree, warnings)
     }
 
     /** Keys Lathe refuses when switched on (off is fine): silently ignoring them would change results. */

@@ -3,6 +3,7 @@ package dev.lathe.engine.train.methods;
 import dev.lathe.engine.model.CausalLM;
 import dev.lathe.engine.model.Inputs;
 import dev.lathe.engine.model.LogProbs;
+import dev.lathe.engine.tensor.Scope;
 import dev.lathe.engine.tensor.Tensor;
 
 /**
@@ -22,12 +23,18 @@ public record Scored(Tensor tokenLogps, Tensor completionMask, Tensor realMask, 
 
   public static Scored of(CausalLM m, SeqTensors t) {
     long s = t.length();
-    Tensor hidden = m.hidden(Inputs.padded(t.ids(), t.attention())); // [n, s, h]
-    Tensor real = t.attention().narrow(1, 1, s - 1);
-    Tensor comp = t.completion().narrow(1, 1, s - 1);
-    LogProbs.Result r = LogProbs.ofLabels(hidden.narrow(1, 0, s - 1), m.lmHeadWeight(), t.ids().narrow(1, 1, s - 1), real, CHUNK);
-    Tensor compLogps = r.logps().mul(comp);
-    return new Scored(r.logps(), comp, real, compLogps.sum(1, false), comp.sum(1, false), r.logitSums().mul(comp).sum(1, false));
+    // Every op result belongs to the innermost scope, so the decoder's per-layer intermediates would
+    // stay alive until the step ends; an inner scope frees them here (autograd keeps what backward
+    // needs on its own). This took a 50M-model DPO step from +3.4 GB to about a third of that.
+    try (Scope sc = Scope.open()) {
+      Tensor hidden = m.hidden(Inputs.padded(t.ids(), t.attention())); // [n, s, h]
+      Tensor real = t.attention().narrow(1, 1, s - 1);
+      Tensor comp = t.completion().narrow(1, 1, s - 1);
+      LogProbs.Result r = LogProbs.ofLabels(hidden.narrow(1, 0, s - 1), m.lmHeadWeight(), t.ids().narrow(1, 1, s - 1), real, CHUNK);
+      Tensor compLogps = r.logps().mul(comp);
+      return new Scored(sc.keep(r.logps()), sc.keep(comp), sc.keep(real), sc.keep(compLogps.sum(1, false)),
+          sc.keep(comp.sum(1, false)), sc.keep(r.logitSums().mul(comp).sum(1, false)));
+    }
   }
 
   /** Completion log-probs [rows, s-1] of a row range (masked positions are 0). */
