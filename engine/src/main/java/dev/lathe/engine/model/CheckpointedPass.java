@@ -16,7 +16,9 @@ import java.util.List;
  * (final norm, head, loss) builds its graph on. After the caller's loss.backward(), {@link #backward}
  * recomputes the layers last to first with a graph, one at a time, and chains the input gradients
  * down to the embedding output, so parameter gradients accumulate as in an ordinary backward.
- * All saved tensors belong to the scope open at forward time; {@link #release} frees them early.
+ * The saved tensors live in the pass's own scope (step code may close its scopes before the
+ * backward); {@link #release} frees them, and a pass whose loss never ran backward is released by
+ * the next {@code backwardCheckpointed} (its output has no gradient).
  */
 final class CheckpointedPass {
   private final List<DecoderLayer> layers;
@@ -28,17 +30,19 @@ final class CheckpointedPass {
   private final AdapterSwitch adapters;
   private final boolean adaptersOn;
   private final boolean autocast;
+  private final Scope saved = Scope.detached(); // owns everything above: callers may close their scope before backward
   private Tensor output; // leaf [b, s, h] the rest of the graph hangs on
   private boolean done;
 
   private CheckpointedPass(List<DecoderLayer> layers, Tensor embedded, Tensor[] cosSin, AttentionMask mask,
       AdapterSwitch adapters) {
     this.layers = layers;
-    this.embedded = embedded;
+    this.embedded = saved.own(embedded.share());
     this.inputs = new Tensor[layers.size()];
     this.rng = new Tensor[layers.size()];
-    this.cosSin = cosSin;
-    this.mask = mask;
+    this.cosSin = new Tensor[cosSin.length];
+    for (int i = 0; i < cosSin.length; i++) this.cosSin[i] = saved.own(cosSin[i].share());
+    this.mask = mask.sharedInto(saved);
     this.adapters = adapters;
     this.adaptersOn = adapters == null || adapters.enabled();
     this.autocast = Autocast.enabled();
@@ -51,21 +55,21 @@ final class CheckpointedPass {
     Tensor x = embedded.detach();
     try (var g = Grad.disabled()) {
       for (int i = 0; i < layers.size(); i++) {
-        p.inputs[i] = x;
-        p.rng[i] = Runtime.rngState();
+        p.inputs[i] = p.saved.own(x);
+        p.rng[i] = p.saved.own(Runtime.rngState());
         try (Scope s = Scope.open()) { // frees the layer's intermediates right away
           x = s.keep(layers.get(i).forward(x, cosSin, mask, null));
         }
       }
     }
-    p.output = x.requiresGrad_(true); // made under no-grad, so a leaf
+    p.output = p.saved.own(x).requiresGrad_(true); // made under no-grad, so a leaf
     return p;
   }
 
   Tensor output() { return output; }
 
-  /** True once backward ran or the saved tensors were freed (their scope closed). */
-  boolean finished() { return done || output.isFreed(); }
+  /** True once backward ran or the pass was released. */
+  boolean finished() { return done; }
 
   /**
    * Recomputes each layer with a graph and back-propagates the gradient that reached the output.
@@ -103,11 +107,9 @@ final class CheckpointedPass {
     }
   }
 
-  /** Frees the saved inputs, RNG states and output leaf now (the forward's scope would free them later). */
+  /** Frees the saved inputs, RNG states, tables, mask and output leaf. */
   void release() {
     done = true;
-    for (Tensor t : inputs) if (t != null) t.close();
-    for (Tensor t : rng) if (t != null) t.close();
-    if (output != null) output.close();
+    saved.close();
   }
 }

@@ -72,7 +72,6 @@ public final class Decoder extends Module {
     Tensor[] cosSin = rotary.tables(positions, x.dtype());
     AttentionMask mask = AttentionMask.build(s, past, in.attentionMask(), in.sequenceIds(), spec.slidingWindow());
     if (checkpointing && cache == null && Grad.isEnabled()) {
-      pending.removeIf(CheckpointedPass::finished); // passes whose step scope closed without a backward
       CheckpointedPass p = CheckpointedPass.forward(layerList(), x, cosSin, mask, adapters);
       pending.add(p);
       x = p.output();

@@ -17,6 +17,11 @@ public final class AttentionMask {
 
   private AttentionMask(Tensor blocked) { this.blocked = blocked; }
 
+  /** The same mask on a handle owned by s (gradient checkpointing keeps it past the forward's scope). */
+  public AttentionMask sharedInto(dev.lathe.engine.tensor.Scope s) {
+    return new AttentionMask(blocked == null ? null : s.own(blocked.share()));
+  }
+
   /** The blocked positions (true = masked out), or null when every key is visible. */
   public Tensor blocked() { return blocked; }
 
