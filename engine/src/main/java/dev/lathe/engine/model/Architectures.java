@@ -45,7 +45,9 @@ public final class Architectures {
     return new DecoderSpec(c.modelType(), c.vocabSize(), c.hiddenSize(), c.intermediateSize(), c.numHiddenLayers(),
         c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), c.maxPositionEmbeddings(), c.rmsNormEps(),
         rope(c), c.tieWordEmbeddings(), c.qkvBias(), c.outputBias(), c.mlpBias(), c.qkNorm(),
-        isClassifier(c.architectures()) ? Math.max(1, c.numLabels()) : 0, c.padTokenId(), dtype);
+        isClassifier(c.architectures()) ? Math.max(1, c.numLabels()) : 0, c.padTokenId(), dtype,
+        // only Mistral applies sliding_window unconditionally (Qwen2 gates it behind use_sliding_window)
+        c.modelType().equals("mistral") ? c.slidingWindow() : null);
   }
 
   private static RopeSpec rope(ModelConfig c) {

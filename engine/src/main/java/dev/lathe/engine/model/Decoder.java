@@ -1,11 +1,13 @@
 package dev.lathe.engine.model;
 
+import dev.lathe.engine.nn.AdapterSwitch;
 import dev.lathe.engine.nn.AttentionMask;
 import dev.lathe.engine.nn.Embedding;
 import dev.lathe.engine.nn.ModuleList;
 import dev.lathe.engine.nn.Module;
 import dev.lathe.engine.nn.RmsNorm;
 import dev.lathe.engine.nn.Rotary;
+import dev.lathe.engine.tensor.Grad;
 import dev.lathe.engine.tensor.Tensor;
 import dev.lathe.engine.tensor.Tensors;
 import java.util.ArrayList;
@@ -18,6 +20,9 @@ public final class Decoder extends Module {
   private final ModuleList<DecoderLayer> layers;
   private final RmsNorm norm;
   private final Rotary rotary;
+  private final List<CheckpointedPass> pending = new ArrayList<>();
+  private boolean checkpointing;
+  private AdapterSwitch adapters;
 
   public Decoder(DecoderSpec spec) {
     this.spec = spec;
@@ -31,6 +36,31 @@ public final class Decoder extends Module {
 
   public Embedding embedTokens() { return embed; }
 
+  /** The LoRA switch the layers read; recorded per checkpointed pass so recomputation matches. */
+  void useAdapterSwitch(AdapterSwitch sw) { adapters = sw; }
+
+  /**
+   * Layer-wise gradient checkpointing (Axolotl's gradient_checkpointing): grad-enabled forwards
+   * without a KV cache keep only each layer's input; {@link #backwardCheckpointed} must follow the
+   * loss's backward to push gradients through the layers.
+   */
+  public void setGradientCheckpointing(boolean on) { checkpointing = on; }
+
+  public boolean gradientCheckpointing() { return checkpointing; }
+
+  /**
+   * After loss.backward(): recomputes the checkpointed forwards since the last call (newest first)
+   * and back-propagates through their layers into the parameters. A no-op without checkpointing.
+   */
+  public void backwardCheckpointed() {
+    try {
+      for (int i = pending.size() - 1; i >= 0; i--) pending.get(i).backward();
+    } finally {
+      for (CheckpointedPass p : pending) p.release();
+      pending.clear();
+    }
+  }
+
   public Tensor forward(Inputs in) {
     long b = in.batch();
     long s = in.length();
@@ -40,12 +70,24 @@ public final class Decoder extends Module {
         : Tensors.arange(past, past + s, 1, dev.lathe.engine.tensor.DType.I64).unsqueeze(0).expand(b, s);
     Tensor x = embed.forward(in.ids()); // [b, s, h]
     Tensor[] cosSin = rotary.tables(positions, x.dtype());
-    AttentionMask mask = AttentionMask.build(s, past, in.attentionMask(), in.sequenceIds());
-    for (int i = 0; i < layers.size(); i++) {
-      x = layers.get(i).forward(x, cosSin, mask, cache == null ? null : cache.slot(i));
+    AttentionMask mask = AttentionMask.build(s, past, in.attentionMask(), in.sequenceIds(), spec.slidingWindow());
+    if (checkpointing && cache == null && Grad.isEnabled()) {
+      CheckpointedPass p = CheckpointedPass.forward(layerList(), x, cosSin, mask, adapters);
+      pending.add(p);
+      x = p.output();
+    } else {
+      for (int i = 0; i < layers.size(); i++) {
+        x = layers.get(i).forward(x, cosSin, mask, cache == null ? null : cache.slot(i));
+      }
     }
     if (cache != null) cache.advance(s);
     return norm.forward(x);
+  }
+
+  private List<DecoderLayer> layerList() {
+    List<DecoderLayer> out = new ArrayList<>(layers.size());
+    for (int i = 0; i < layers.size(); i++) out.add(layers.get(i));
+    return out;
   }
 
   public DecoderSpec spec() { return spec; }

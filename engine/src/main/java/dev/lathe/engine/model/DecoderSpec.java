@@ -11,6 +11,8 @@ import dev.lathe.engine.tensor.DType;
  *
  * @param numLabels 0 for a causal LM, the number of score outputs for a classifier
  * @param padTokenId used by the classifier to find the last real token when no mask is given
+ * @param slidingWindow Mistral's sliding_window: a query sees at most this many latest keys
+ *     (itself included); null = full causal attention
  */
 public record DecoderSpec(
     String modelType,
@@ -31,7 +33,23 @@ public record DecoderSpec(
     boolean qkNorm,
     int numLabels,
     Integer padTokenId,
-    DType dtype) {
+    DType dtype,
+    Integer slidingWindow) {
+
+  /** Without a sliding window (every model type but Mistral with sliding_window set). */
+  public DecoderSpec(String modelType, int vocabSize, int hiddenSize, int intermediateSize, int layers, int heads,
+      int kvHeads, int headDim, int maxPositions, double rmsEps, RopeSpec rope, boolean tieEmbeddings,
+      boolean qkvBias, boolean outputBias, boolean mlpBias, boolean qkNorm, int numLabels, Integer padTokenId,
+      DType dtype) {
+    this(modelType, vocabSize, hiddenSize, intermediateSize, layers, heads, kvHeads, headDim, maxPositions, rmsEps,
+        rope, tieEmbeddings, qkvBias, outputBias, mlpBias, qkNorm, numLabels, padTokenId, dtype, null);
+  }
+
+  public DecoderSpec {
+    if (slidingWindow != null && slidingWindow < 1) {
+      throw new IllegalArgumentException("sliding_window must be at least 1 (or null), got " + slidingWindow);
+    }
+  }
 
   public AttentionSpec attention() {
     return new AttentionSpec(hiddenSize, heads, kvHeads, headDim, qkvBias, outputBias, qkNorm ? rmsEps : null);
@@ -39,11 +57,16 @@ public record DecoderSpec(
 
   public DecoderSpec withDtype(DType dt) {
     return new DecoderSpec(modelType, vocabSize, hiddenSize, intermediateSize, layers, heads, kvHeads, headDim,
-        maxPositions, rmsEps, rope, tieEmbeddings, qkvBias, outputBias, mlpBias, qkNorm, numLabels, padTokenId, dt);
+        maxPositions, rmsEps, rope, tieEmbeddings, qkvBias, outputBias, mlpBias, qkNorm, numLabels, padTokenId, dt, slidingWindow);
+  }
+
+  public DecoderSpec withSlidingWindow(Integer w) {
+    return new DecoderSpec(modelType, vocabSize, hiddenSize, intermediateSize, layers, heads, kvHeads, headDim,
+        maxPositions, rmsEps, rope, tieEmbeddings, qkvBias, outputBias, mlpBias, qkNorm, numLabels, padTokenId, dtype, w);
   }
 
   public DecoderSpec withLabels(int n) {
     return new DecoderSpec(modelType, vocabSize, hiddenSize, intermediateSize, layers, heads, kvHeads, headDim,
-        maxPositions, rmsEps, rope, tieEmbeddings, qkvBias, outputBias, mlpBias, qkNorm, n, padTokenId, dtype);
+        maxPositions, rmsEps, rope, tieEmbeddings, qkvBias, outputBias, mlpBias, qkNorm, n, padTokenId, dtype, slidingWindow);
   }
 }

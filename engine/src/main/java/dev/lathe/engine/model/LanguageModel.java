@@ -25,6 +25,7 @@ public abstract class LanguageModel extends Module {
   protected LanguageModel(DecoderSpec spec) {
     this.spec = spec;
     this.decoder = child("model", new Decoder(spec));
+    decoder.useAdapterSwitch(adapters);
   }
 
   public DecoderSpec spec() { return spec; }
@@ -38,6 +39,12 @@ public abstract class LanguageModel extends Module {
 
   /** Final hidden states [b, s, h] (after the last norm). */
   public Tensor hidden(Inputs in) { return decoder.forward(in); }
+
+  /** Layer-wise gradient checkpointing on or off; see {@link Decoder#setGradientCheckpointing}. */
+  public void setGradientCheckpointing(boolean on) { decoder.setGradientCheckpointing(on); }
+
+  /** Call after every loss.backward() when checkpointing is on (no-op otherwise). */
+  public void backwardCheckpointed() { decoder.backwardCheckpointed(); }
 
   /** The HF architectures entry this model saves as (LlamaForCausalLM, Qwen2ForSequenceClassification, ...). */
   public abstract String architecture();

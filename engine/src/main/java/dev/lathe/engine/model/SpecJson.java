@@ -18,6 +18,7 @@ final class SpecJson {
     m.put("num_key_value_heads", s.kvHeads());
     m.put("head_dim", s.headDim());
     m.put("max_position_embeddings", s.maxPositions());
+    if (s.slidingWindow() != null) m.put("sliding_window", s.slidingWindow());
     m.put("rms_norm_eps", s.rmsEps());
     m.put("rope_theta", s.rope().theta());
     if (!s.rope().type().equals("default")) m.put("rope_scaling", rope(s));

@@ -17,6 +17,11 @@ public final class AttentionMask {
 
   private AttentionMask(Tensor blocked) { this.blocked = blocked; }
 
+  /** The same mask on a handle owned by s (gradient checkpointing keeps it past the forward's scope). */
+  public AttentionMask sharedInto(dev.lathe.engine.tensor.Scope s) {
+    return new AttentionMask(blocked == null ? null : s.own(blocked.share()));
+  }
+
   /** The blocked positions (true = masked out), or null when every key is visible. */
   public Tensor blocked() { return blocked; }
 
@@ -27,15 +32,26 @@ public final class AttentionMask {
    * @param sequenceIds [b, s] segment ids of a packed batch, or null
    */
   public static AttentionMask build(long s, long past, Tensor attentionMask, Tensor sequenceIds) {
+    return build(s, past, attentionMask, sequenceIds, null);
+  }
+
+  /**
+   * As above, plus a sliding window (Mistral): query i sees key j only when i - j < window, i.e. the
+   * last {@code window} positions including itself. Null = no window.
+   */
+  public static AttentionMask build(long s, long past, Tensor attentionMask, Tensor sequenceIds, Integer window) {
     long t = past + s;
     if (sequenceIds != null && past > 0) {
       throw new IllegalArgumentException("packed sequences (sequence ids) cannot be combined with a KV cache");
     }
     Tensor allowed = null; // broadcastable to [b, s, t]
-    if (s > 1) {
+    boolean windowBites = window != null && t > window;
+    if (s > 1 || windowBites) {
       Tensor keys = Tensors.arange(t).unsqueeze(0); // [1, t]
       Tensor queries = Tensors.arange(s).add(past).unsqueeze(1); // [s, 1]
-      allowed = keys.le(queries).unsqueeze(0); // [1, s, t]
+      Tensor causal = keys.le(queries); // [s, t]
+      if (windowBites) causal = causal.logicalAnd(keys.gt(queries.sub(window))); // i - j < window
+      allowed = causal.unsqueeze(0); // [1, s, t]
     }
     if (attentionMask != null) {
       if (attentionMask.size(1) != t) {

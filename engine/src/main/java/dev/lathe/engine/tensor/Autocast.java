@@ -11,6 +11,9 @@ public final class Autocast implements AutoCloseable {
     Torch.setAutocast(on, dt.code);
   }
 
+  /** Whether CPU autocast is on in this thread (checkpointed recomputation re-enters the same mode). */
+  public static boolean enabled() { return Torch.isAutocast(); }
+
   public static Autocast bf16() { return new Autocast(true, DType.BF16); }
 
   public static Autocast of(boolean on) { return new Autocast(on, DType.BF16); }

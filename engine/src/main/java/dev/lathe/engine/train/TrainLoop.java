@@ -141,6 +141,7 @@ public final class TrainLoop<B> {
       if (!Double.isFinite(l)) return l;
       try (var p = timer.phase("policy")) {
         out.loss().div(groupSize).backward();
+        model.afterBackward(); // gradient checkpointing: backward through the recomputed layers
       }
       window.addMethod(out.metrics());
       st.numTokens += train.tokens(batch);

@@ -1,5 +1,6 @@
 package dev.lathe.engine.train;
 
+import dev.lathe.engine.model.LanguageModel;
 import dev.lathe.engine.nn.Module;
 import dev.lathe.engine.tensor.Tensor;
 import java.nio.file.Path;
@@ -20,6 +21,12 @@ public interface Trainable {
   /** Restores weights previously written by {@link #save} into the live model. */
   void load(Path dir);
 
+  /**
+   * Called by the loop right after each micro-batch's loss.backward(): a model with gradient
+   * checkpointing finishes the backward through its recomputed layers here.
+   */
+  default void afterBackward() {}
+
   /** A module whose trainable parameters are saved with the given writer and reader. */
   static Trainable of(Module m, Writer writer, Reader reader) {
     return new Trainable() {
@@ -27,6 +34,7 @@ public interface Trainable {
       public void setTraining(boolean on) { m.train(on); }
       public void save(Path dir) { writer.write(m, dir); }
       public void load(Path dir) { reader.read(m, dir); }
+      public void afterBackward() { if (m instanceof LanguageModel lm) lm.backwardCheckpointed(); }
     };
   }
 

@@ -8,6 +8,7 @@ import com.github.ajalt.clikt.core.subcommands
 fun benchCommands() = listOf<CliktCommand>(
     BenchBridgeCommand(),
     BenchModelCommand(),
+    BenchCheckpointCommand(),
     BenchDataCommand(),
     BenchDpoCommand(),
 )

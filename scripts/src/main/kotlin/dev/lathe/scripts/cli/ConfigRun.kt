@@ -39,6 +39,7 @@ object ConfigRun {
         Files.copy(cfg.file, cfg.outputDir.resolve("config.yml"), StandardCopyOption.REPLACE_EXISTING)
         Runtime.seed(cfg.loop.seed) // LoRA and score-head init are reproducible from `seed`
         loadPolicy(cfg).use { policy ->
+            policy.setGradientCheckpointing(cfg.gradientCheckpointing) // the loop's afterBackward finishes it
             return Training().apply {
                 model = policy
                 loss = cfg.loss

@@ -37,8 +37,7 @@ object ConfigBinder {
         }, warnings)
         val checkpointing = top.bool("gradient_checkpointing") ?: false
         val paddingFree = top.bool("dpo_padding_free") ?: false
-        // accepted (they change memory and speed, not results) but not implemented yet: say so
-        if (checkpointing) warnings += "${top.where("gradient_checkpointing")}: gradient_checkpointing is not implemented yet; activations are kept (more memory, same results)"
+        // accepted (it changes memory and speed, not results) but not implemented yet: say so
         if (paddingFree) warnings += "${top.where("dpo_padding_free")}: dpo_padding_free is not implemented yet; batches are right-padded (same results)"
         return TrainConfig(doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, method, loss, model.lora,
             model.loraModelDir, reference, sync, loop, data, checkpointing, paddingFree, warnings)

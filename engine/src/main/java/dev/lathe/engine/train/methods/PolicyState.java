@@ -39,6 +39,10 @@ public final class PolicyState implements Trainable {
   @Override
   public void setTraining(boolean on) { model.train(on); }
 
+  /** Finishes the backward through checkpointed layers (no-op unless gradient checkpointing is on). */
+  @Override
+  public void afterBackward() { model.backwardCheckpointed(); }
+
   @Override
   public void save(Path dir) {
     if (model.loraSpec() != null) PeftAdapters.save(model, dir, baseModelDir == null ? "" : baseModelDir.toString());
