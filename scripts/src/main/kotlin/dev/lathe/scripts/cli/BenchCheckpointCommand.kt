@@ -2,6 +2,7 @@ package dev.lathe.scripts.cli
 
 import com.github.ajalt.clikt.core.CliktCommand
 import com.github.ajalt.clikt.core.Context
+import com.github.ajalt.clikt.parameters.groups.provideDelegate
 import com.github.ajalt.clikt.parameters.options.default
 import com.github.ajalt.clikt.parameters.options.option
 import com.github.ajalt.clikt.parameters.types.choice
@@ -17,24 +18,19 @@ import dev.lathe.scripts.bench.ModelBench
 class BenchCheckpointCommand : CliktCommand(name = "checkpointing") {
     override fun help(context: Context) = "Peak RSS and time of one train step with and without gradient checkpointing"
 
-    private val layers by option("--layers").int().default(8)
-    private val hidden by option("--hidden").int().default(512)
-    private val heads by option("--heads").int().default(8)
-    private val kvHeads by option("--kv-heads").int().default(4)
-    private val ffn by option("--ffn").int().default(1408)
-    private val vocab by option("--vocab").int().default(32000)
+    private val shape by BenchShapeOptions()
     private val batch by option("--batch").int().default(4)
     private val seq by option("--seq").int().default(256)
     private val chunk by option("--chunk").int().default(256)
     private val mode by option("--mode", help = "on, off, or both (on first)").choice("on", "off", "both").default("both")
 
     override fun run() {
-        ModelBench(layers, hidden, heads, kvHeads, ffn, vocab).model().use { m ->
+        ModelBench(shape.layers, shape.hidden, shape.heads, shape.kvHeads, shape.ffn, shape.vocab).model().use { m ->
             val modes = when (mode) { "on" -> listOf(true); "off" -> listOf(false); else -> listOf(true, false) }
             for (on in modes) {
-                val (mb, secs) = CheckpointBench.stepPeakMb(m, vocab, batch, seq, chunk, on)
+                val (mb, secs) = CheckpointBench.stepPeakMb(m, shape.vocab, batch, seq, chunk, on)
                 echo("checkpointing=%-5s layers=%d hidden=%d b=%d s=%d: step peak RSS +%.0f MB, %.2f s".format(
-                    on, layers, hidden, batch, seq, mb, secs))
+                    on, shape.layers, shape.hidden, batch, seq, mb, secs))
             }
         }
     }

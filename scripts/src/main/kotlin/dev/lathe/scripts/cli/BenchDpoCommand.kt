@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode
 import com.fasterxml.jackson.databind.ObjectMapper
 import com.github.ajalt.clikt.core.CliktCommand
 import com.github.ajalt.clikt.core.Context
+import com.github.ajalt.clikt.parameters.groups.provideDelegate
 import com.github.ajalt.clikt.parameters.options.default
 import com.github.ajalt.clikt.parameters.options.flag
 import com.github.ajalt.clikt.parameters.options.option
@@ -19,12 +20,7 @@ class BenchDpoCommand : CliktCommand(name = "dpo") {
     override fun help(context: Context) =
         "One DPO step (policy fwd/bwd, reference fwd, AdamW) on a ~50M Llama, Lathe vs PyTorch eager: step time, tokens/s, GFLOP/s, peak RSS"
 
-    private val layers by option("--layers").int().default(8)
-    private val hidden by option("--hidden").int().default(512)
-    private val heads by option("--heads").int().default(8)
-    private val kvHeads by option("--kv-heads").int().default(4)
-    private val ffn by option("--ffn").int().default(1408)
-    private val vocab by option("--vocab").int().default(32000)
+    private val shape by BenchShapeOptions()
     private val pairs by option("--pairs").int().default(4)
     private val seq by option("--seq").int().default(256)
     private val prompt by option("--prompt").int().default(64)
@@ -35,12 +31,11 @@ class BenchDpoCommand : CliktCommand(name = "dpo") {
 
     override fun run() {
         val threads = Runtime.threads()
-        val shape = listOf("--layers", "$layers", "--hidden", "$hidden", "--heads", "$heads", "--kv-heads", "$kvHeads", "--ffn", "$ffn",
-            "--vocab", "$vocab", "--pairs", "$pairs", "--seq", "$seq", "--prompt", "$prompt", "--steps", "$steps", "--threads", "$threads")
+        val peerArgs = shape.peerArgs() + listOf("--pairs", "$pairs", "--seq", "$seq", "--prompt", "$prompt", "--steps", "$steps", "--threads", "$threads")
         // the peer runs first, in its own process, so neither side's memory or caches help the other
         val peer: JsonNode? = if (noPeer) null else PythonPeer.run(python, File(PythonPeer.repoRoot(), "bench/dpo_peer.py"),
-            shape + if (bf16) listOf("--bf16") else emptyList(), timeoutSeconds = 3600)
-        val bench = DpoBench(layers, hidden, heads, kvHeads, ffn, vocab, pairs, seq, prompt)
+            peerArgs + if (bf16) listOf("--bf16") else emptyList(), timeoutSeconds = 3600)
+        val bench = DpoBench(shape.layers, shape.hidden, shape.heads, shape.kvHeads, shape.ffn, shape.vocab, pairs, seq, prompt)
         val r = bench.run(steps, bf16)
         val flops = bench.flops()
         val lathe = mapOf("side" to "lathe", "step_s" to r.stepSeconds, "tokens_per_s" to r.tokens / r.stepSeconds,
@@ -58,7 +53,7 @@ class BenchDpoCommand : CliktCommand(name = "dpo") {
     }
 
     private fun report(lathe: Map<String, Any>, peer: JsonNode?, flops: Double, gemm: Double?) {
-        val params = "%d layers, hidden %d, %d/%d heads, FFN %d, vocab %d".format(layers, hidden, heads, kvHeads, ffn, vocab)
+        val params = shape.describe()
         echo("DPO step: $params; $pairs pairs x $seq tokens (prompt $prompt); ${if (bf16) "bf16 autocast" else "fp32"}; " +
             "${Runtime.threads()} threads; %.1f GFLOP per step".format(flops / 1e9))
         echo("%-8s %10s %12s %10s %12s".format("side", "step s", "tokens/s", "GFLOP/s", "peak RSS MB"))

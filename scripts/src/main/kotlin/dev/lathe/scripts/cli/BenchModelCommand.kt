@@ -3,6 +3,7 @@ package dev.lathe.scripts.cli
 import com.fasterxml.jackson.databind.ObjectMapper
 import com.github.ajalt.clikt.core.CliktCommand
 import com.github.ajalt.clikt.core.Context
+import com.github.ajalt.clikt.parameters.groups.provideDelegate
 import com.github.ajalt.clikt.parameters.options.default
 import com.github.ajalt.clikt.parameters.options.flag
 import com.github.ajalt.clikt.parameters.options.option
@@ -18,12 +19,7 @@ class BenchModelCommand : CliktCommand(name = "model") {
         "Forward and train-step tokens/s vs PyTorch eager (bench/model_peer.py), generation tokens/s with and " +
             "without KV cache, peak RSS of chunked vs full label log-probs"
 
-    private val layers by option("--layers").int().default(8)
-    private val hidden by option("--hidden").int().default(512)
-    private val heads by option("--heads").int().default(8)
-    private val kvHeads by option("--kv-heads").int().default(4)
-    private val ffn by option("--ffn").int().default(1408)
-    private val vocab by option("--vocab").int().default(32000)
+    private val shape by BenchShapeOptions()
     private val batch by option("--batch").int().default(4)
     private val seq by option("--seq").int().default(256)
     private val iters by option("--iters").int().default(3)
@@ -33,7 +29,7 @@ class BenchModelCommand : CliktCommand(name = "model") {
     private val noPeer by option("--no-peer").flag()
 
     override fun run() {
-        val b = ModelBench(layers, hidden, heads, kvHeads, ffn, vocab)
+        val b = ModelBench(shape.layers, shape.hidden, shape.heads, shape.kvHeads, shape.ffn, shape.vocab)
         val out = linkedMapOf<String, Any>("bench" to "model", "side" to "lathe", "threads" to Runtime.threads())
         // memory first, while the process is small, so the high-water marks are the computations'
         out["logprob_peak_mb_chunked"] = b.logProbPeakMb(batch, 2 * seq, chunk)
@@ -47,9 +43,8 @@ class BenchModelCommand : CliktCommand(name = "model") {
         }
         echo("lathe: %s".format(out))
         if (!noPeer) {
-            val peer = PythonPeer.run(python, File(PythonPeer.repoRoot(), "bench/model_peer.py"), listOf(
-                "--layers", "$layers", "--hidden", "$hidden", "--heads", "$heads", "--kv-heads", "$kvHeads", "--ffn", "$ffn",
-                "--vocab", "$vocab", "--batch", "$batch", "--seq", "$seq", "--iters", "$iters", "--threads", "${Runtime.threads()}"))
+            val peer = PythonPeer.run(python, File(PythonPeer.repoRoot(), "bench/model_peer.py"), shape.peerArgs() + listOf(
+                "--batch", "$batch", "--seq", "$seq", "--iters", "$iters", "--threads", "${Runtime.threads()}"))
             for (k in listOf("forward_tokens_per_s", "train_tokens_per_s")) {
                 val ratio = (out[k] as Double) / peer[k].asDouble()
                 echo("%-22s lathe %9.0f  pytorch %9.0f  ratio %.2f".format(k, out[k], peer[k].asDouble(), ratio))
