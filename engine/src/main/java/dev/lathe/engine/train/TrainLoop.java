@@ -56,6 +56,7 @@ public final class TrainLoop<B> {
     try (Optimizer opt = s.optimizer.build(model.parameters())) {
       Path from = resumePoint();
       TrainState st = from != null ? Checkpoints.restore(from, model, opt) : new TrainState();
+      FiniteGuard guard = new FiniteGuard(st);
       if (from != null) log.println("resuming at step " + st.step + " from " + from);
       else Runtime.seed(s.seed);
       st.totalSteps = total;
@@ -68,6 +69,7 @@ public final class TrainLoop<B> {
         while (st.step < total && stop == null) {
           double loss = update(order.nextGroup(st, s.gradientAccumulationSteps), opt, st, total, window);
           st.step++;
+          guard.afterStep(st, s.learningRate * s.schedule.factor(st.step - 1, total));
           for (LongConsumer h : stepHooks) h.accept(st.step);
           double epoch = st.epochProgress(order.microBatchesPerEpoch());
           if (st.step % s.loggingSteps == 0 || st.step == total) {
@@ -90,6 +92,7 @@ public final class TrainLoop<B> {
           if (s.progress) bar.update(st.step, String.format("loss %.4f", loss));
         }
         if (s.progress) bar.finish();
+        guard.atEnd(st);
         return finish(st, stop, metrics, lastEval);
       }
     }
@@ -118,6 +121,7 @@ public final class TrainLoop<B> {
       double lr = s.learningRate * s.schedule.factor(st.step, total);
       opt.step(lr);
       opt.zeroGrad();
+      FiniteGuard.checkWeights(model.parameters(), st.step + 1, lr, norm);
       window.add("grad_norm", norm);
       window.add("learning_rate", lr);
     }
