@@ -61,7 +61,7 @@ class RealTokenizerFixturesSpec : FunSpec({
                 withClue("$name/$id") {
                     when {
                         want.has("raised") -> shouldThrow<ChatTemplateException>(render).message shouldBe
-                            "chat template 'tokenizer_default': line ${want["line"].asInt()}: raise_exception: ${want["raised"].asText()}"
+                            "chat template '${tok.dir().resolve("tokenizer_config.json")}': line ${want["line"].asInt()}: raise_exception: ${want["raised"].asText()}"
                         want.has("error") -> shouldThrow<ChatTemplateException>(render).message!!.let {
                             it shouldContain "line ${want["line"].asInt()}: "
                             it shouldContain want["message"].asText()
