@@ -73,6 +73,8 @@ public final class ChatTemplate {
         "strftimeNow", String.class));
     j.getGlobalContext().registerFunction(new ELFunctionDefinition("", JinjaRewrite.CONTAINER, JinjaFunctions.class,
         "container", Object.class));
+    j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "__lathe_none", PyNone.class, "none"));
+    j.getGlobalContext().registerExpTest(new PyNone.IsNone());
     j.getGlobalContext().registerFilter(new JinjaFunctions.ToJson());
     j.getGlobalContext().registerFilter(new JinjaFunctions.Items());
     j.getGlobalContext().registerTag(new PyForTag());
@@ -93,10 +95,10 @@ public final class ChatTemplate {
    */
   public String render(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt, Map<String, ?> vars) {
     Map<String, Object> ctx = new HashMap<>();
-    ctx.put("tools", null); // transformers passes tools=None and documents=None unless given
-    ctx.put("documents", null);
-    ctx.putAll(vars);
-    ctx.put("messages", messages);
+    ctx.put("tools", PyNone.NONE); // transformers passes tools=None and documents=None unless given
+    ctx.put("documents", PyNone.NONE);
+    vars.forEach((k, v) -> ctx.put(k, PyNone.wrap(v, 0))); // None stays None, apart from undefined
+    ctx.put("messages", PyNone.wrap(messages, 0));
     ctx.put("add_generation_prompt", addGenerationPrompt);
     JinjaFunctions.FAILURE.remove();
     JinjavaInterpreter interpreter = new JinjavaInterpreter(JINJA, new Context(JINJA.getGlobalContext(), ctx),

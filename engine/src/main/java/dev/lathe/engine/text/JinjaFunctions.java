@@ -40,7 +40,8 @@ public final class JinjaFunctions {
    */
   public static Object container(Object value) {
     return switch (value) {
-      case null -> fail("argument of type 'NoneType' is not iterable (the right side of 'in' is None or undefined)");
+      case null -> List.of(); // undefined: jinja2's Undefined iterates as empty
+      case PyNone n -> fail("argument of type 'NoneType' is not iterable");
       case Number n -> fail("argument of type '" + PyForTag.pyType(n) + "' is not iterable");
       case Boolean b -> fail("argument of type 'bool' is not iterable");
       default -> value;
@@ -68,7 +69,7 @@ public final class JinjaFunctions {
       Object indent = kwargs.getOrDefault("indent", args.length > 0 ? args[0] : null);
       boolean sort = Boolean.TRUE.equals(kwargs.get("sort_keys"));
       int n = indent == null ? -1 : ((Number) indent).intValue();
-      return new PyJson(n, sort, false).write(var);
+      return new PyJson(n, sort, false).write(PyNone.unwrap(var));
     }
   }
 
@@ -81,7 +82,7 @@ public final class JinjaFunctions {
 
     @Override
     public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
-      if (var == null) return List.of();
+      if (var == null) return List.of(); // undefined
       if (!(var instanceof Map<?, ?> m)) return fail("items filter: expected a mapping, found " + PyForTag.pyType(var));
       List<List<Object>> out = new ArrayList<>(m.size());
       m.forEach((k, v) -> out.add(Arrays.asList(k, v)));

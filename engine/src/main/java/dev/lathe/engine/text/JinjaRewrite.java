@@ -26,6 +26,10 @@ final class JinjaRewrite {
   private static final Pattern IN_REF = Pattern.compile(
       "(?<![\\w.])in\\s+([A-Za-z_]\\w*(?:\\.\\w+|\\[[^\\[\\]]*\\])*)(?![\\w.(\\[])");
   static final String CONTAINER = "__lathe_container";
+  /** The literals none / None (not the test name after `is` / `is not`), outside quotes: PyNone.NONE. */
+  private static final Pattern NONE_LITERAL = Pattern.compile("(?<![\\w.])(?:none|None)(?!\\w|\\s*\\(|\\s*=(?!=))");
+  private static final Pattern IS_BEFORE = Pattern.compile("\\bis\\s+(?:not\\s+)?$");
+  static final String NONE = "__lathe_none()";
   private static final Pattern KWARG = Pattern.compile("\\s*[A-Za-z_]\\w*\\s*=(?!=)");
 
   static String rewrite(String src) {
@@ -73,6 +77,18 @@ final class JinjaRewrite {
     while (m.find()) {
       if (inQuotes(body, m.start()) || m.group(1).equals("not")) continue;
       out.append(body, last, m.start(1)).append(CONTAINER).append('(').append(m.group(1)).append(')');
+      last = m.end();
+    }
+    return out.append(body, last, body.length()).toString();
+  }
+
+  static String noneLiterals(String body) {
+    Matcher m = NONE_LITERAL.matcher(body);
+    StringBuilder out = new StringBuilder();
+    int last = 0;
+    while (m.find()) {
+      if (inQuotes(body, m.start()) || IS_BEFORE.matcher(body.substring(0, m.start())).find()) continue;
+      out.append(body, last, m.start()).append(NONE);
       last = m.end();
     }
     return out.append(body, last, body.length()).toString();
@@ -132,7 +148,8 @@ final class JinjaRewrite {
         }
       }
     }
-    String r = REVERSED.matcher(out).replaceAll(mr -> Matcher.quoteReplacement("(" + mr.group(1) + "|reverse|list)"));
+    String r0 = noneLiterals(out.toString());
+    String r = REVERSED.matcher(r0).replaceAll(mr -> Matcher.quoteReplacement("(" + mr.group(1) + "|reverse|list)"));
     return NOT_IS.matcher(r).replaceAll(mr -> Matcher.quoteReplacement(
         mr.group(1) + " is " + (mr.group(2) == null ? "not " : "") + mr.group(3)));
   }

@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * {% for %} with Python's iteration rules: a string yields its characters, a number or a boolean
- * is an error ("'int' object is not iterable") instead of Jinjava's one-item loop. None and
- * undefined loop zero times (Jinjava cannot tell them apart; jinja2's Undefined does the same).
+ * is an error ("'int' object is not iterable") instead of Jinjava's one-item loop, so is None
+ * (PyNone); an undefined name loops zero times, as jinja2's Undefined does.
  */
 final class PyForTag extends ForTag {
   private static final long serialVersionUID = 1L;
@@ -26,6 +26,7 @@ final class PyForTag extends ForTag {
       case Map<?, ?> m -> m;
       case Iterable<?> it -> it;
       case Object[] a -> a;
+      case PyNone n -> JinjaFunctions.fail("'NoneType' object is not iterable (in '" + node.getHelpers().strip() + "')");
       default -> JinjaFunctions.fail("'" + pyType(items)
           + "' object is not iterable (in '" + node.getHelpers().strip() + "')");
     };
@@ -40,6 +41,7 @@ final class PyForTag extends ForTag {
 
   static String pyType(Object v) {
     return switch (v) {
+      case PyNone n -> "NoneType";
       case Boolean b -> "bool";
       case Double d -> "float";
       case Float f -> "float";

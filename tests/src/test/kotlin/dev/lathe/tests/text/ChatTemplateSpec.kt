@@ -37,7 +37,7 @@ class ChatTemplateSpec : StringSpec({
     @Suppress("UNCHECKED_CAST")
     val cases = mapper.readValue(TEXT_FIXTURES.resolve("chat_cases.json").toFile(), List::class.java) as List<Map<String, Any?>>
     val expected = mapper.readTree(TEXT_FIXTURES.resolve("chat_expected.json").toFile())
-    cases.size shouldBe 27
+    cases.size shouldBe 29
     for (case in cases) {
       val id = case["id"] as String
       val want = expected[id]
