@@ -27,13 +27,17 @@ final class Sampler {
       Tensor x = idx.size() == n ? logits : logits.indexSelect(0, Tensors.of(longs(idx)));
       Sampling s = g.getKey();
       Tensor history = s.repetitionPenalty() != 1 ? history(rows, idx) : null;
-      LogitsProcessor.Processed p = LogitsProcessor.process(x, history, s);
-      Tensor next = s.greedy() ? p.logits().argmax(1, false)
-          : Tensors.multinomial(p.logits().softmax(1), 1, false).squeeze(1);
-      Tensor lp = p.logits().logSoftmax(1).gather(1, next.unsqueeze(1)).squeeze(1);
-      long[] t = next.toLongArray();
-      float[] l = lp.toFloatArray();
-      float[] tau = p.threshold().toFloatArray();
+      Tensor[] picked = pickGroup(x, history, s); // [n] token, log-prob, threshold (float32)
+      float[] all = Tensors.stack(List.of(picked), 0).toFloatArray(); // one transfer: ids < 2^24 are exact
+      int m = idx.size();
+      long[] t = new long[m];
+      float[] l = new float[m];
+      float[] tau = new float[m];
+      for (int j = 0; j < m; j++) {
+        t[j] = (long) all[j];
+        l[j] = all[m + j];
+        tau[j] = all[2 * m + j];
+      }
       for (int j = 0; j < idx.size(); j++) {
         out.tokens[idx.get(j)] = t[j];
         out.logprobs[idx.get(j)] = l[j];
@@ -41,6 +45,20 @@ final class Sampler {
       }
     }
     return out;
+  }
+
+  private static Tensor[] pickGroup(Tensor x, Tensor history, Sampling s) {
+    LogitsProcessor.Candidates c = LogitsProcessor.candidates(x, history, s);
+    if (c != null) { // top-k: draw among the k+1 candidates only
+      Tensor j = Tensors.multinomial(c.values().softmax(1), 1, false); // [n, 1]
+      Tensor lp = c.values().logSoftmax(1).gather(1, j).squeeze(1);
+      return new Tensor[]{c.ids().gather(1, j).squeeze(1).toFloat(), lp, c.threshold()};
+    }
+    LogitsProcessor.Processed p = LogitsProcessor.process(x, history, s);
+    Tensor next = s.greedy() ? p.logits().argmax(1, false)
+        : Tensors.multinomial(p.logits().softmax(1), 1, false).squeeze(1);
+    Tensor lp = p.logits().logSoftmax(1).gather(1, next.unsqueeze(1)).squeeze(1);
+    return new Tensor[]{next.toFloat(), lp, p.threshold()};
   }
 
   // [rows, longest] ids seen per row; short rows repeat their first id (gather/scatter of a seen id is harmless)
