@@ -9,7 +9,7 @@ import java.nio.file.Path
  * the GRPO binder owns the `trl:` keys and strict key checking for `lathe train`.
  */
 object GrpoDataBinding {
-    class Bound(val file: Path, val top: ConfigNode, val data: DataConfig, val baseModel: Path, val tokenizerDir: Path)
+    class Bound(val file: Path, val top: ConfigNode, val data: DataConfig, val baseModel: Path, val tokenizerDir: Path, val loraModelDir: Path?)
 
     /** The bound data of [file] when its `rl` is grpo or gdpo, else null (the config is another method's). */
     fun bindOrNull(file: Path): Bound? {
@@ -20,6 +20,6 @@ object GrpoDataBinding {
         val baseDir = doc.file.parent
         val data = DataBinding.bind(top, baseDir).config
         val model = ModelBinding.bind(top, baseDir, data.method, mutableListOf())
-        return Bound(doc.file, top, data, model.baseModel, model.tokenizerDir)
+        return Bound(doc.file, top, data, model.baseModel, model.tokenizerDir, model.loraModelDir)
     }
 }
