@@ -21,7 +21,7 @@ import dev.lathe.engine.model.Models
 import dev.lathe.engine.model.PeftAdapters
 import dev.lathe.engine.reward.CheckedRewardRunner
 import dev.lathe.engine.reward.RewardOptions
-import dev.lathe.engine.reward.Sample
+import dev.lathe.engine.reward.SampleRound
 import dev.lathe.engine.tensor.DType
 import dev.lathe.engine.text.HfTokenizer
 import dev.lathe.engine.text.Tokenizer
@@ -64,7 +64,7 @@ class RewardCommand : CliktCommand(name = "reward") {
             echo("${prompts.size} prompt${if (prompts.size == 1) "" else "s"} x $group completions, up to ${sampling.maxNewTokens()} new tokens, " +
                 "temperature ${sampling.temperature()}, top_p ${sampling.topP()}, top_k ${sampling.topK()}, min_p ${sampling.minP()}")
             val completions = generate(g, tok, prompts, sampling)
-            val round = samplesOf(prompts, completions)
+            val round = SampleRound.of(prompts, completions)
             val options = RewardOptions.defaults().withStrict(strict).withLog { echo(it, err = true) }
                 .let { o -> (workers ?: trl.int("reward_num_workers"))?.let { o.withWorkers(it) } ?: o }
                 .let { o -> timeoutMs?.let { o.withTimeout(Duration.ofMillis(it)) } ?: o }
@@ -92,11 +92,4 @@ class RewardCommand : CliktCommand(name = "reward") {
             Generator(m, tok, pad.toLong()).generate(prompts.map { it.ids() }, s)
         }
 
-    companion object {
-        /** Completions (prompt-major, G per prompt) -> the samples reward functions see. */
-        fun samplesOf(prompts: List<GrpoPrompt>, completions: List<Completion>): List<Sample> = completions.mapIndexed { i, c ->
-            val p = prompts[c.prompt()]
-            Sample(i, c.prompt(), c.sample(), p.text(), c.text() ?: "", p.ids(), c.tokens(), p.row(), c.finishReason() == "length")
-        }
-    }
 }
