@@ -43,6 +43,7 @@ fun commands() = listOf<CliktCommand>(
     InferenceCommand(),
     dev.lathe.scripts.cli.TrainCommand(),
     dev.lathe.scripts.cli.PreprocessCommand(dev.lathe.scripts.cli.ConfigRun::preprocessInputs),
+    dev.lathe.scripts.cli.RewardCommand(),
 )
 
 fun main(args: Array<String>) {

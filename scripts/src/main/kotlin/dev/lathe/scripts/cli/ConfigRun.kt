@@ -62,6 +62,10 @@ object ConfigRun {
 
     /** What `lathe preprocess` needs from a config: its data section, tokenizer and templates. */
     fun preprocessInputs(file: Path): PreprocessInputs {
+        dev.lathe.scripts.config.GrpoDataBinding.bindOrNull(file)?.let { g ->
+            val tok = HfTokenizer.load(g.tokenizerDir)
+            return PreprocessInputs(g.data, tok, templates(tok))
+        }
         val cfg = dev.lathe.scripts.config.ConfigBinder.read(file)
         cfg.warnings.forEach { System.err.println("warning: $it") }
         val tok = HfTokenizer.load(cfg.tokenizerDir)
