@@ -62,6 +62,7 @@ public final class TrainLoop<B> {
     try (Optimizer opt = s.optimizer.build(model.parameters())) {
       Path from = resumePoint();
       TrainState st = from != null ? Checkpoints.restore(from, model, opt) : new TrainState();
+      FiniteGuard guard = new FiniteGuard(st);
       if (from != null) {
         for (Stateful x : stateful()) x.restore(from);
         log.println("resuming at step " + st.step + " from " + from);
@@ -81,6 +82,7 @@ public final class TrainLoop<B> {
           }
           double loss = update(group, opt, st, total, window);
           st.step++;
+          guard.afterStep(st, s.learningRate * s.schedule.factor(st.step - 1, total));
           for (LongConsumer h : stepHooks) h.accept(st.step);
           double epoch = train.epochProgress(st);
           if (st.step % s.loggingSteps == 0 || st.step == total) {
@@ -103,6 +105,7 @@ public final class TrainLoop<B> {
           if (s.progress) bar.update(st.step, String.format("loss %.4f", loss));
         }
         if (s.progress) bar.finish();
+        guard.atEnd(st);
         return finish(st, stop, metrics, lastEval);
       }
     }
@@ -141,6 +144,7 @@ public final class TrainLoop<B> {
       double lr = s.learningRate * s.schedule.factor(st.step, total);
       opt.step(lr);
       opt.zeroGrad();
+      FiniteGuard.checkWeights(model.parameters(), st.step + 1, lr, norm);
       window.add("grad_norm", norm);
       window.add("learning_rate", lr);
     }
