@@ -74,8 +74,7 @@ object ConfigBinder {
     }
 
     /** trl.reward_funcs / reward_weights -> Reward objects (the rewards.kts loader binds them; see docs/grpo.md). */
-    private fun rewardFunctions(trl: ConfigNode): List<dev.lathe.engine.reward.Reward> =
-        throw ConfigException("${trl.where("reward_funcs")}: reward_funcs: the rewards.kts loader is not on this branch yet")
+    private fun rewardFunctions(trl: ConfigNode): List<dev.lathe.engine.reward.Reward> = RewardBinding.bind(trl.doc.file, trl)
 
     /** Keys Lathe refuses when switched on (off is fine): silently ignoring them would change results. */
     private fun refuseTruthy(top: ConfigNode) {

@@ -48,7 +48,6 @@ object GrpoBinding {
             t.double("top_entropy_quantile")?.let { topEntropyQuantile(it) }
         }
         val loss = wrap(t) { builder.build() }
-        if (loss.needsEntropy()) throw ConfigException("${t.where("top_entropy_quantile")}: top_entropy_quantile < 1 needs per-token entropies, which $LATER")
         warnings += builder.advice().map { "${t.where("loss_type")}: $it" }
         val reference = when {
             beta == 0.0 -> ReferenceKind.NONE
