@@ -62,14 +62,13 @@ object ConfigRun {
 
     /** What `lathe preprocess` needs from a config: its data section, tokenizer and templates. */
     fun preprocessInputs(file: Path): PreprocessInputs {
-        dev.lathe.scripts.config.GrpoDataBinding.bindOrNull(file)?.let { g ->
-            val tok = HfTokenizer.load(g.tokenizerDir)
-            return PreprocessInputs(g.data, tok, templates(tok))
+        val (data, tokDir, warnings) = when (val c = dev.lathe.scripts.config.ConfigBinder.readAny(file)) {
+            is dev.lathe.scripts.config.GrpoConfig -> Triple(c.data, c.tokenizerDir, c.warnings)
+            else -> (c as TrainConfig).let { Triple(it.data, it.tokenizerDir, it.warnings) }
         }
-        val cfg = dev.lathe.scripts.config.ConfigBinder.read(file)
-        cfg.warnings.forEach { System.err.println("warning: $it") }
-        val tok = HfTokenizer.load(cfg.tokenizerDir)
-        return PreprocessInputs(cfg.data, tok, templates(tok))
+        warnings.forEach { System.err.println("warning: $it") }
+        val tok = HfTokenizer.load(tokDir)
+        return PreprocessInputs(data, tok, templates(tok))
     }
 
     fun templates(tok: Tokenizer) = ChatRenderer.Source { name, jinja ->
