@@ -71,13 +71,13 @@ object ConfigRun {
         return PreprocessInputs(data, tok, templates(tok))
     }
 
-    fun templates(tok: Tokenizer) = ChatRenderer.Source { name, jinja ->
+    fun templates(tok: Tokenizer) = ChatRenderer.Source { name, jinja, kwargs ->
         val t = when {
             // chat_template_jinja: inline source or a file path (Axolotl accepts both)
             jinja != null -> ChatTemplate.of("jinja", Path.of(jinja).let { if (Files.isRegularFile(it)) Files.readString(it) else jinja })
             else -> ChatTemplates.select(name ?: "tokenizer_default", tok)
         }
-        ChatRenderer { messages, gen -> t.render(messages, gen, tok) }
+        ChatRenderer { messages, gen -> t.render(messages, gen, tok, kwargs) }
     }
 
     private fun loadPolicy(cfg: TrainConfig): LanguageModel {
