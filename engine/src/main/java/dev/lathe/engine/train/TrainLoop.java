@@ -59,6 +59,7 @@ public final class TrainLoop<B> {
     long perEpoch = train.updatesPerEpoch();
     long total = s.maxSteps > 0 ? s.maxSteps : (long) Math.ceil(s.numEpochs * perEpoch);
     mkdirs(s.outputDir);
+    for (Path p : Checkpoints.sweepAbandoned(s.outputDir)) log.println("removed " + p.getFileName() + ", a checkpoint save that was killed mid-write");
     try (Optimizer opt = s.optimizer.build(model.parameters())) {
       Path from = resumePoint();
       TrainState st = from != null ? Checkpoints.restore(from, model, opt) : new TrainState();
@@ -232,6 +233,7 @@ public final class TrainLoop<B> {
   }
 
   private static void mkdirs(Path dir) {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) throw new IllegalArgumentException("output_dir: expected a folder, found a file at " + dir);
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {

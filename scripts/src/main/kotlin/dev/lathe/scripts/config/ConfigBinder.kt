@@ -24,6 +24,9 @@ object ConfigBinder {
         val trl = top.obj("trl")
         val warnings = mutableListOf<String>()
         refuseTruthy(top)
+        if (top.has("rl") && top.bool("reward_model") == true) {
+            throw ConfigException("${top.where("reward_model")}: `rl: ${top.string("rl")}` and `reward_model: true` are both set; a run trains one method: remove one")
+        }
         val baseDir = doc.file.toAbsolutePath().parent
         val boundData = DataBinding.bind(top, baseDir)
         val data = boundData.config
@@ -33,8 +36,12 @@ object ConfigBinder {
         MethodBinding.inapplicable(top, method, warnings)
         val model = ModelBinding.bind(top, baseDir, method, warnings)
         val loop = LoopBinding.bind(top, method, baseDir, warnings)
+        if (loop.earlyStoppingPatience > 0 && data.valSetSize <= 0.0 && data.testDatasets.isEmpty()) {
+            throw ConfigException("${top.where("early_stopping_patience")}: early_stopping_patience: ${loop.earlyStoppingPatience} needs an eval set, " +
+                "found none (set val_set_size > 0 or test_datasets)")
+        }
         val reference = MethodBinding.reference(top, trl, loss, model.lora != null)
-        val sync = MethodBinding.refSync(top, trl, reference)
+        val sync = MethodBinding.refSync(top, trl, reference, model.lora != null || model.loraModelDir != null)
         val nodes = listOfNotNull(top, trl) + boundData.nodes
         StrictKeys.check(nodes, { n ->
             when {
