@@ -27,6 +27,7 @@ object ConfigBinder {
         val loop = LoopBinding.bind(top, method, baseDir, warnings)
         val reference = MethodBinding.reference(top, trl, loss, model.lora != null)
         val sync = MethodBinding.refSync(top, trl, reference)
+        val dist = DistBinding.bind(top)
         val nodes = listOfNotNull(top, trl) + boundData.nodes
         StrictKeys.check(nodes, { n ->
             when {
@@ -40,7 +41,7 @@ object ConfigBinder {
         // accepted (it changes memory and speed, not results) but not implemented yet: say so
         if (paddingFree) warnings += "${top.where("dpo_padding_free")}: dpo_padding_free is not implemented yet; batches are right-padded (same results)"
         return TrainConfig(doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, method, loss, model.lora,
-            model.loraModelDir, reference, sync, loop, data, checkpointing, paddingFree, warnings)
+            model.loraModelDir, reference, sync, loop, data, checkpointing, paddingFree, warnings, dist)
     }
 
     /** Keys Lathe refuses when switched on (off is fine): silently ignoring them would change results. */
