@@ -1,0 +1,177 @@
+package dev.lathe.engine.serve;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import dev.lathe.engine.generate.Completion;
+import dev.lathe.engine.generate.Sampling;
+import dev.lathe.engine.text.ChatTemplateException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * POST /v1/chat/completions. Messages are rendered only through the engine's chat-template path
+ * ({@code ChatTemplate.render}, the served model's template) and encoded without extra special
+ * tokens (the template places BOS). Message contents are data handed to the template, never
+ * templates themselves. The response carries vLLM's token fields (top-level {@code prompt_token_ids},
+ * per choice {@code token_ids}), which NeMo Gym's vLLM proxy reads.
+ */
+final class ChatApi {
+  private static final Set<String> KNOWN = new HashSet<>(SamplingFields.NAMES);
+  private static final Set<String> IGNORED = Set.of("user", "return_token_ids", "stream_options", "skip_special_tokens",
+      "parallel_tool_calls", "tool_choice", "response_format", "echo", "logit_bias", "return_tokens_as_token_ids",
+      "tools", "continue_final_message");
+
+  static {
+    KNOWN.addAll(List.of("model", "messages", "stream", "logprobs", "top_logprobs", "max_completion_tokens",
+        "add_generation_prompt", "chat_template_kwargs"));
+  }
+
+  private final ServeContext ctx;
+
+  ChatApi(ServeContext ctx) { this.ctx = ctx; }
+
+  void handle(Exchange ex) throws Exception {
+    JsonNode body = ex.json();
+    Fields.onlyKnown(body, KNOWN, IGNORED);
+    checkUnsupported(body);
+    boolean adapter = ctx.adapterFor(body);
+    int[] prompt = render(ctx, Fields.requiredArray(body, "messages"), "messages", Fields.bool(body, "add_generation_prompt", true),
+        Fields.get(body, "chat_template_kwargs"));
+    String lengthField = Fields.get(body, "max_completion_tokens") != null ? "max_completion_tokens" : "max_tokens";
+    Sampling s = SamplingFields.parse(body, ctx.model, lengthField, -1, prompt.length);
+    boolean logprobs = Fields.bool(body, "logprobs", false);
+    boolean asIds = Fields.bool(body, "return_tokens_as_token_ids", false);
+    String model = Fields.string(body, "model", ctx.model.name());
+    List<Completion> out = ctx.generate(ex, new GenJob(List.of(prompt), s, adapter));
+    String id = ctx.nextId("chatcmpl");
+    if (Fields.bool(body, "stream", false)) {
+      stream(ex, id, model, out, List.of(prompt), logprobs, asIds, body.path("stream_options").path("include_usage").asBoolean(false));
+      return;
+    }
+    List<Object> choices = new ArrayList<>();
+    for (int i = 0; i < out.size(); i++) {
+      Completion c = out.get(i);
+      Map<String, Object> ch = new LinkedHashMap<>();
+      ch.put("index", i);
+      ch.put("message", message(c.text()));
+      ch.put("logprobs", logprobs ? Choices.chatLogprobs(c, ctx.model.tokenizer(), asIds, 0, c.tokens().length) : null);
+      ch.put("finish_reason", Choices.finishReason(c));
+      ch.put("stop_reason", null);
+      ch.put("token_ids", Choices.ints(c.tokens()));
+      choices.add(ch);
+    }
+    Map<String, Object> r = head(id, model, "chat.completion");
+    r.put("choices", choices);
+    r.put("usage", Choices.usage(List.of(prompt), out));
+    r.put("prompt_token_ids", Choices.ints(prompt));
+    ex.send(200, r);
+  }
+
+  private static void checkUnsupported(JsonNode body) {
+    Fields.neutral(body, "top_logprobs", IntNode.valueOf(0), "top alternatives are not computed");
+    Fields.neutral(body, "echo", BooleanNode.FALSE, "echo is not implemented");
+    Fields.neutral(body, "continue_final_message", BooleanNode.FALSE, "continue_final_message is not implemented");
+    JsonNode tools = Fields.get(body, "tools");
+    if (tools != null && !(tools.isArray() && tools.isEmpty())) {
+      throw new BadRequest("tools", "tool calling is not implemented by lathe serve (no tool-call parser)");
+    }
+    JsonNode rf = Fields.get(body, "response_format");
+    if (rf != null && !"text".equals(rf.path("type").asText())) throw new BadRequest("response_format", "only {\"type\": \"text\"} is supported");
+  }
+
+  /** Renders one conversation with the served template and encodes it; shared with TRL's /chat/. */
+  static int[] render(ServeContext ctx, JsonNode messages, String field, boolean addGenerationPrompt, JsonNode kwargs) {
+    if (!messages.isArray() || messages.isEmpty()) throw new BadRequest(field, "expected a non-empty list of messages");
+    for (int i = 0; i < messages.size(); i++) {
+      JsonNode m = messages.get(i);
+      String at = field + "[" + i + "]";
+      if (!m.isObject()) throw new BadRequest(at, "expected a message object, found " + Fields.describe(m));
+      if (!m.path("role").isTextual()) throw new BadRequest(at + ".role", "expected a string role");
+      JsonNode c = m.get("content");
+      if (c != null && !c.isNull() && !c.isTextual() && !c.isArray()) {
+        throw new BadRequest(at + ".content", "expected a string or a list of content parts, found " + Fields.describe(c));
+      }
+    }
+    List<Map<String, Object>> list = Exchange.JSON.convertValue(messages, new TypeReference<>() {});
+    Map<String, Object> vars = new HashMap<>();
+    var tok = ctx.model.tokenizer();
+    vars.put("bos_token", tok.bosToken() == null ? "" : tok.bosToken());
+    vars.put("eos_token", tok.eosToken() == null ? "" : tok.eosToken());
+    vars.put("pad_token", tok.padToken() == null ? "" : tok.padToken());
+    if (kwargs != null) {
+      if (!kwargs.isObject()) throw new BadRequest("chat_template_kwargs", "expected an object, found " + Fields.describe(kwargs));
+      Map<String, Object> extra = Exchange.JSON.convertValue(kwargs, new TypeReference<>() {});
+      for (String k : extra.keySet()) {
+        if (k.equals("messages") || k.equals("add_generation_prompt")) throw new BadRequest("chat_template_kwargs." + k, "is set by the server");
+      }
+      vars.putAll(extra);
+    }
+    String text;
+    try {
+      text = ctx.model.template().render(list, addGenerationPrompt, vars);
+    } catch (ChatTemplateException e) {
+      throw new BadRequest(field, "the chat template refused these messages: " + e.getMessage());
+    }
+    int[] ids = tok.encode(text, false);
+    if (ids.length == 0) throw new BadRequest(field, "the rendered conversation encodes to no tokens");
+    return ids;
+  }
+
+  private void stream(Exchange ex, String id, String model, List<Completion> out, List<int[]> prompts, boolean logprobs,
+      boolean asIds, boolean usage) throws Exception {
+    Exchange.Events ev = ex.events();
+    for (int i = 0; i < out.size(); i++) {
+      Completion c = out.get(i);
+      ev.send(chunk(id, model, i, Map.of("role", "assistant", "content", ""), null, null, List.of()));
+      List<String> deltas = Choices.deltas(c, ctx.model.tokenizer());
+      for (int k = 0; k < deltas.size(); k++) {
+        Object lp = logprobs ? Choices.chatLogprobs(c, ctx.model.tokenizer(), asIds, k, k + 1) : null;
+        String finish = k == deltas.size() - 1 ? Choices.finishReason(c) : null;
+        ev.send(chunk(id, model, i, Map.of("content", deltas.get(k)), lp, finish, List.of(c.tokens()[k])));
+      }
+    }
+    if (usage) {
+      Map<String, Object> r = head(id, model, "chat.completion.chunk");
+      r.put("choices", List.of());
+      r.put("usage", Choices.usage(prompts, out));
+      ev.send(r);
+    }
+    ev.done();
+  }
+
+  private Map<String, Object> chunk(String id, String model, int index, Map<String, Object> delta, Object lp, String finish,
+      List<Integer> tokenIds) {
+    Map<String, Object> ch = new LinkedHashMap<>();
+    ch.put("index", index);
+    ch.put("delta", delta);
+    ch.put("logprobs", lp);
+    ch.put("finish_reason", finish);
+    ch.put("token_ids", tokenIds);
+    Map<String, Object> r = head(id, model, "chat.completion.chunk");
+    r.put("choices", List.of(ch));
+    return r;
+  }
+
+  private Map<String, Object> head(String id, String model, String object) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("id", id);
+    r.put("object", object);
+    r.put("created", ctx.now());
+    r.put("model", model);
+    return r;
+  }
+
+  private static Map<String, Object> message(String text) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("role", "assistant");
+    m.put("content", text);
+    return m;
+  }
+}

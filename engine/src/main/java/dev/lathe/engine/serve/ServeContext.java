@@ -1,0 +1,67 @@
+package dev.lathe.engine.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lathe.engine.generate.Completion;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What every API class shares: the served model, the decode loop, ids for responses. */
+final class ServeContext {
+  final ServedModel model;
+  final DecodeLoop loop;
+  private final AtomicLong ids = new AtomicLong();
+
+  ServeContext(ServedModel model, DecodeLoop loop) {
+    this.model = model;
+    this.loop = loop;
+  }
+
+  String nextId(String prefix) { return prefix + "-" + ids.incrementAndGet(); }
+
+  long now() { return System.currentTimeMillis() / 1000; }
+
+  /** The names the server answers to: the base model, then the adapter slot when loaded. */
+  List<String> modelNames() {
+    List<String> names = new ArrayList<>(List.of(model.name()));
+    String a = model.adapters().name();
+    if (a != null && !a.equals(model.name())) names.add(a);
+    return names;
+  }
+
+  /** Resolves an OpenAI "model" field: true = run with the adapter slot on. Absent = the base model. */
+  boolean adapterFor(JsonNode body) {
+    String want = Fields.string(body, "model", null);
+    if (want == null) return false;
+    if (model.adapters().selects(want)) return true;
+    if (want.equals(model.name())) return false;
+    throw new BadRequest("model", "the model '" + want + "' is not served here; GET /v1/models lists " + modelNames());
+  }
+
+  /** Submits, waits, and cancels the job when the client goes away or the wait is interrupted. */
+  List<Completion> generate(Exchange ex, GenJob job) throws Exception {
+    loop.submit(job);
+    ex.onFailure(job::cancel);
+    try {
+      return job.result().get();
+    } catch (InterruptedException e) {
+      job.cancel();
+      throw e;
+    } catch (CancellationException e) {
+      throw new ClientGone();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception x) throw x;
+      throw e;
+    }
+  }
+
+  /** The client left; nothing can be written back. */
+  static final class ClientGone extends RuntimeException {
+    ClientGone() { super("the client disconnected", null, false, false); }
+  }
+
+  /** NaN/inf log-probs are not JSON: they go out as null (TRL's rule). */
+  static Object finite(double x) { return Double.isFinite(x) ? x : null; }
+}
