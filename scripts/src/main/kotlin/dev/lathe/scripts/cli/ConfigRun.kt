@@ -34,8 +34,10 @@ object ConfigRun {
         val warnings = DataWarnings { log.println("data warning: $it") }
         val data = Preprocessor.run(cfg.data, tok, templates(tok), warnings)
         log.println(data.report().toText())
-        Files.createDirectories(cfg.outputDir)
-        Files.copy(cfg.file, cfg.outputDir.resolve("config.yml"), StandardCopyOption.REPLACE_EXISTING)
+        if (cfg.loop.parallel.writes()) { // rank 0 alone writes into output_dir
+            Files.createDirectories(cfg.outputDir)
+            Files.copy(cfg.file, cfg.outputDir.resolve("config.yml"), StandardCopyOption.REPLACE_EXISTING)
+        }
         Runtime.seed(cfg.loop.seed) // LoRA and score-head init are reproducible from `seed`
         loadPolicy(cfg).use { policy ->
             policy.setGradientCheckpointing(cfg.gradientCheckpointing) // the loop's afterBackward finishes it

@@ -42,6 +42,7 @@ object ConfigBinder {
         }
         val reference = MethodBinding.reference(top, trl, loss, model.lora != null)
         val sync = MethodBinding.refSync(top, trl, reference, model.lora != null || model.loraModelDir != null)
+        val dist = DistBinding.bind(top)
         val nodes = listOfNotNull(top, trl) + boundData.nodes
         StrictKeys.check(nodes, { n ->
             when {
@@ -55,7 +56,7 @@ object ConfigBinder {
         // accepted (it changes memory and speed, not results) but not implemented yet: say so
         if (paddingFree) warnings += "${top.where("dpo_padding_free")}: dpo_padding_free is not implemented yet; batches are right-padded (same results)"
         return TrainConfig(doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, method, loss, model.lora,
-            model.loraModelDir, reference, sync, loop, data, checkpointing, paddingFree, warnings)
+            model.loraModelDir, reference, sync, loop, data, checkpointing, paddingFree, warnings, dist)
     }
 
     /** rl: grpo | gdpo: the shared model/loop/data keys, then GrpoBinding for the `trl:` block. */
