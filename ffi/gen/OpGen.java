@@ -90,7 +90,7 @@ public final class OpGen {
     t = t.replace("const ", "").strip();
     if (t.endsWith("*") || t.equals("lt_error")) return new String[]{"MemorySegment", "ADDRESS"};
     return switch (t) {
-      case "int64_t", "lt_tensor", "lt_args" -> new String[]{"long", "JAVA_LONG"};
+      case "int64_t", "lt_tensor", "lt_args", "lt_group" -> new String[]{"long", "JAVA_LONG"};
       case "int32_t" -> new String[]{"int", "JAVA_INT"};
       case "double" -> new String[]{"double", "JAVA_DOUBLE"};
       default -> throw new IllegalArgumentException(header + ": " + fn + ": C type '" + t + "' has no mapping");

@@ -20,8 +20,17 @@ else
     exit 1
   fi
 fi
+# c10d: ProcessGroupGloo's header is guarded by USE_C10D_GLOO (libtorch is built with it; Debian's gloo
+# headers come from libgloo-dev). NCCL only with a CUDA libtorch: on when $LIBTORCH has libtorch_cuda,
+# unless LATHE_NCCL=0.
+DIST=(-DUSE_C10D_GLOO)
+DISTLIBS=()
+if [ -n "${LIBTORCH:-}" ] && [ -f "$LIBTORCH/lib/libtorch_cuda.so" ] && [ "${LATHE_NCCL:-1}" != 0 ]; then
+  DIST+=(-DUSE_C10D_NCCL -DLATHE_NCCL)
+  DISTLIBS+=(-ltorch_cuda)
+fi
 # LATHE_CXXFLAGS adds flags, e.g. -D_GLIBCXX_USE_CXX11_ABI=0 for a pre-cxx11-ABI libtorch archive
-CXXFLAGS=(-std=c++17 -O2 -fPIC -fvisibility=hidden -Wno-deprecated-declarations ${LATHE_CXXFLAGS:-} "${INC[@]}" -I"$HERE" -I"$GEN")
+CXXFLAGS=(-std=c++17 -O2 -fPIC -fvisibility=hidden -Wno-deprecated-declarations ${LATHE_CXXFLAGS:-} "${DIST[@]}" "${INC[@]}" -I"$HERE" -I"$GEN")
 
 objs=()
 pids=()
@@ -39,7 +48,7 @@ so="$OUT/liblathe_shim.so"
 need=0; [ -f "$so" ] || need=1
 for o in "${objs[@]}"; do [ "$o" -nt "$so" ] && need=1; done
 if [ $need = 1 ]; then
-  g++ -shared -o "$so.tmp" "${objs[@]}" "${LIBDIR[@]}" -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 -Wl,--as-needed
+  g++ -shared -o "$so.tmp" "${objs[@]}" "${LIBDIR[@]}" -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 "${DISTLIBS[@]}" -Wl,--as-needed
   mv "$so.tmp" "$so"
   echo "build.sh: linked $so" >&2
 fi

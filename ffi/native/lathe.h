@@ -14,6 +14,7 @@ extern "C" {
 
 typedef intptr_t lt_tensor;   /* owns one reference to an at::Tensor */
 typedef intptr_t lt_args;     /* an argument/result stack for dispatcher calls */
+typedef intptr_t lt_group;    /* a c10d process group with its rendezvous store (shim_dist.cpp) */
 typedef char* lt_error;
 
 LT_API int64_t lt_abi_version(void);
@@ -87,6 +88,23 @@ LT_API lt_error lt_stack_get_double(lt_args s, int64_t i, double* out);
 LT_API lt_error lt_stack_get_int(lt_args s, int64_t i, int64_t* out);
 LT_API lt_error lt_stack_get_tensor_list(lt_args s, int64_t i, lt_tensor** out, int64_t* n);
 LT_API lt_error lt_stack_get_int_list(lt_args s, int64_t i, int64_t** out, int64_t* n);
+
+/* distributed (c10d): a TCPStore rendezvous (rank 0 hosts it) and a process group. backend "gloo"
+   (CPU) or "nccl" (CUDA builds only, see lt_dist_backends); device "" (hostname's address),
+   "host:ADDR" or "if:NAME" for gloo. timeout_ms bounds the rendezvous and every collective.
+   Collectives work in place on the given tensors, flattened into buckets of at most bucket_bytes. */
+LT_API int32_t lt_dist_backends(void);               /* bit 0: gloo, bit 1: nccl */
+LT_API lt_error lt_dist_init(const char* master_addr, int64_t master_port, int64_t rank, int64_t world,
+                             const char* backend, const char* device, int64_t timeout_ms, lt_group* out);
+LT_API void lt_dist_free(lt_group g);
+/* op: 0 sum, 1 avg, 2 max, 3 min */
+LT_API lt_error lt_dist_all_reduce(lt_group g, const lt_tensor* ts, int64_t n, int32_t op, int64_t bucket_bytes);
+LT_API lt_error lt_dist_broadcast(lt_group g, const lt_tensor* ts, int64_t n, int64_t root, int64_t bucket_bytes);
+LT_API lt_error lt_dist_all_gather(lt_group g, lt_tensor in, lt_tensor out);   /* out: [world, *in.shape] */
+LT_API lt_error lt_dist_barrier(lt_group g);
+/* the rendezvous store, for Lathe's own keys (failure reports); get gives NULL when the key is absent */
+LT_API lt_error lt_dist_store_set(lt_group g, const char* key, const char* value);
+LT_API lt_error lt_dist_store_get(lt_group g, const char* key, char** out);
 
 #ifdef __cplusplus
 }

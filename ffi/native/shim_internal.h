@@ -40,9 +40,10 @@ inline c10::Device device(int32_t type, int32_t index) {
 inline at::TensorOptions opts(c10::ScalarType dt, c10::Device dev) {
   return at::TensorOptions().dtype(dt).device(dev);
 }
-// shim_logprobs.cpp: chunked label log-probs with recomputing backward -> {logps [n], logit sums [n]}
-std::tuple<at::Tensor, at::Tensor> label_logprobs(const at::Tensor& hidden, const at::Tensor& weight,
-                                                  const at::Tensor& labels, int64_t chunk);
+// shim_logprobs.cpp: chunked label log-probs with recomputing backward, optionally restricted to the
+// tokens at or above a per-token logit threshold -> {logps [n], logit sums [n], entropy [n] (no grad)}
+std::vector<at::Tensor> label_logprobs(const at::Tensor& hidden, const at::Tensor& weight, const at::Tensor& labels,
+                                       const c10::optional<at::Tensor>& threshold, int64_t chunk);
 void wrap_list(const std::vector<at::Tensor>& ts, lt_tensor** out, int64_t* n);
 char* dup(const std::string& s);
 char* error_message(const char* what);

@@ -17,6 +17,7 @@ public final class Losses {
   public static final List<String> F_DIVERGENCE_TYPES = List.of("reverse_kl", "js_divergence", "alpha_divergence");
   public static final List<String> KTO_LOSS_TYPES = List.of("kto", "apo_zero_unpaired");
   public static final List<String> CPO_LOSS_TYPES = List.of("sigmoid", "hinge", "ipo", "simpo");
+  public static final List<String> GRPO_LOSS_TYPES = List.of("grpo", "bnpo", "dr_grpo", "dapo", "cispo", "sapo", "luspo");
 
   /** exo_pair needs ε > 0; TRL LEGACY silently uses this when label_smoothing is 0. */
   public static final double EXO_DEFAULT_EPS = 1e-3;
@@ -75,6 +76,9 @@ public final class Losses {
     }
     return new GroupAdvantages(numGenerations, scale, agg, rewardNames, w);
   }
+
+  /** rl: grpo | gdpo policy loss (keys: loss_type, epsilon, epsilon_high, delta, beta, importance_sampling_level, ...). */
+  public static GrpoBuilder grpo() { return new GrpoBuilder(); }
 
   /** Maps one DPO loss_type string to its term. */
   static DpoTerm dpoTerm(String name, double eps, double tau) {
@@ -207,6 +211,67 @@ public final class Losses {
       for (CpoLoss.Type c : CpoLoss.Type.values()) if (c.yaml.equals(lossType)) t = c;
       if (t == null) throw unknown("loss_type", lossType, "CPO/SimPO", CPO_LOSS_TYPES);
       return new CpoLoss(t, beta, labelSmoothing, simpoGamma, cpoAlpha, alpha);
+    }
+  }
+
+  /** Builder for the GRPO loss; defaults are TRL main's (loss_type dapo, epsilon 0.2, beta 0, token level). */
+  public static final class GrpoBuilder {
+    private String lossType = "dapo";
+    private double epsilon = 0.2, beta = 0.0, topEntropyQuantile = 1.0, sapoPos = 1.0, sapoNeg = 1.05;
+    private Double epsilonHigh, delta;
+    private String level = "token";
+    private int maxCompletionLength = 256;
+
+    public GrpoBuilder lossType(String v) { lossType = v; return this; }
+    public GrpoBuilder epsilon(double v) { epsilon = v; return this; }
+    /** null = epsilon. */
+    public GrpoBuilder epsilonHigh(Double v) { epsilonHigh = v; return this; }
+    /** null = off. */
+    public GrpoBuilder delta(Double v) { delta = v; return this; }
+    public GrpoBuilder beta(double v) { beta = v; return this; }
+    public GrpoBuilder importanceSamplingLevel(String v) { level = v; return this; }
+    public GrpoBuilder topEntropyQuantile(double v) { topEntropyQuantile = v; return this; }
+    public GrpoBuilder maxCompletionLength(int v) { maxCompletionLength = v; return this; }
+    public GrpoBuilder sapoTemperatures(double pos, double neg) { sapoPos = pos; sapoNeg = neg; return this; }
+
+    public GrpoLoss build() {
+      GrpoLoss.Type t = null;
+      for (GrpoLoss.Type c : GrpoLoss.Type.values()) if (c.yaml.equals(lossType)) t = c;
+      if (t == null) {
+        if ("vespo".equals(lossType)) throw new IllegalArgumentException("loss_type: 'vespo' is not implemented in Lathe yet; valid: " + String.join(", ", GRPO_LOSS_TYPES));
+        throw unknown("loss_type", lossType, "rl: grpo", GRPO_LOSS_TYPES);
+      }
+      GrpoLoss.Level l = switch (String.valueOf(level)) {
+        case "token" -> GrpoLoss.Level.TOKEN;
+        case "sequence" -> GrpoLoss.Level.SEQUENCE;
+        default -> throw unknown("importance_sampling_level", level, "rl: grpo", List.of("token", "sequence"));
+      };
+      requireNonNegative("epsilon", epsilon);
+      double hi = epsilonHigh == null ? epsilon : epsilonHigh;
+      requireNonNegative("epsilon_high", hi);
+      if (delta != null) requirePositive("delta", delta);
+      if (!Double.isFinite(beta)) throw new IllegalArgumentException("beta: expected a finite number, got " + beta);
+      if (!(topEntropyQuantile >= 0 && topEntropyQuantile <= 1)) {
+        throw new IllegalArgumentException("top_entropy_quantile: expected a value in [0, 1], got " + topEntropyQuantile);
+      }
+      if (maxCompletionLength < 1) throw new IllegalArgumentException("max_completion_length: expected >= 1, got " + maxCompletionLength);
+      requirePositive("sapo_temperature_pos", sapoPos);
+      requirePositive("sapo_temperature_neg", sapoNeg);
+      return new GrpoLoss(t, epsilon, hi, delta, beta, l, topEntropyQuantile, maxCompletionLength, sapoPos, sapoNeg);
+    }
+
+    /** TRL's advice for combinations that work but are probably not meant (printed as warnings). */
+    public List<String> advice() {
+      List<String> out = new ArrayList<>();
+      boolean seq = "sequence".equals(level);
+      if (seq && List.of("bnpo", "dr_grpo", "dapo", "cispo").contains(lossType)) {
+        out.add("importance_sampling_level: sequence with loss_type " + lossType + " weights each sequence by its length; GSPO uses loss_type: grpo");
+      }
+      if (!seq && "luspo".equals(lossType)) out.add("loss_type: luspo expects importance_sampling_level: sequence");
+      if ("cispo".equals(lossType) && epsilonHigh == null) {
+        out.add("loss_type: cispo caps the ratio at epsilon_high, which defaults to epsilon (" + epsilon + "); ScaleRL suggests epsilon_high: 5.0");
+      }
+      return out;
     }
   }
 

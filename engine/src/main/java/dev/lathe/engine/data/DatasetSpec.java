@@ -65,7 +65,7 @@ public final class DatasetSpec {
   /** How the entry names its type in messages: the string, "user_defined (mapping)" or "transform function". */
   public String typeLabel() {
     if (transform != null) {
-      return "transform function";
+      return type == null ? "transform function" : type + " (transform function)";
     }
     if (typeMapping != null) {
       return "user_defined.default (mapping)";

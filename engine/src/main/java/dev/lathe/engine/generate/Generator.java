@@ -30,21 +30,24 @@ public final class Generator {
     this.padId = padId;
   }
 
-  /** Completions ordered prompt by prompt, numSamples each. */
-  public List<Completion> generate(List<int[]> prompts, Sampling s) {
+  /** Completions ordered prompt by prompt, numSamples each (policy version 0). */
+  public List<Completion> generate(List<int[]> prompts, Sampling s) { return generate(prompts, s, 0); }
+
+  /** As above; every completion carries policyVersion (the caller's tag of the current weights). */
+  public List<Completion> generate(List<int[]> prompts, Sampling s, long policyVersion) {
     if (prompts.isEmpty()) return List.of();
     for (int[] p : prompts) if (p.length == 0) throw new IllegalArgumentException("empty prompt: generation needs at least one token");
     boolean wasTraining = model.isTraining();
     model.train(false);
     try (var g = Grad.disabled(); Scope outer = Scope.open()) {
       if (s.seed() != null) Runtime.seed(s.seed());
-      return run(prompts, s);
+      return run(prompts, s, policyVersion);
     } finally {
       model.train(wasTraining);
     }
   }
 
-  private List<Completion> run(List<int[]> prompts, Sampling s) {
+  private List<Completion> run(List<int[]> prompts, Sampling s, long version) {
     int b = prompts.size();
     int n = s.numSamples();
     int longest = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
@@ -68,7 +71,7 @@ public final class Generator {
       for (int i = 0; i < b * n; i++) rows.add(new RowState());
       decode(rows, logits, ids, mask, cache, s);
       List<Completion> out = new ArrayList<>();
-      for (int i = 0; i < rows.size(); i++) out.add(rows.get(i).complete(i / n, i % n, tokenizer));
+      for (int i = 0; i < rows.size(); i++) out.add(rows.get(i).complete(i / n, i % n, prompts.get(i / n), version, tokenizer));
       return out;
     } finally {
       if (cache != null) cache.close();
@@ -80,17 +83,19 @@ public final class Generator {
     int rowsN = rows.size();
     for (int step = 0; step < s.maxNewTokens(); step++) {
       try (Scope st = Scope.open()) {
-        Tensor processed = LogitsProcessor.apply(logits, history, s);
+        LogitsProcessor.Processed p = LogitsProcessor.process(logits, history, s);
+        Tensor processed = p.logits();
         Tensor next = s.greedy() ? processed.argmax(1, false)
             : Tensors.multinomial(processed.softmax(1), 1, false).squeeze(1);
         Tensor lp = processed.logSoftmax(1).gather(1, next.unsqueeze(1)).squeeze(1);
         long[] nextIds = next.toLongArray();
         float[] lps = lp.toFloatArray();
+        float[] taus = p.threshold().toFloatArray();
         boolean all = true;
         for (int i = 0; i < rowsN; i++) {
           RowState r = rows.get(i);
           if (r.done()) nextIds[i] = padId;
-          else r.add((int) nextIds[i], lps[i], s, tokenizer);
+          else r.add((int) nextIds[i], lps[i], taus[i], s, tokenizer);
           all &= r.done();
         }
         if (all || step == s.maxNewTokens() - 1) return;

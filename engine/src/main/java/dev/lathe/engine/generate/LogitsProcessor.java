@@ -1,25 +1,58 @@
 package dev.lathe.engine.generate;
 
+import dev.lathe.engine.tensor.DType;
 import dev.lathe.engine.tensor.Tensor;
 import dev.lathe.engine.tensor.Tensors;
 
 /**
  * Turns next-token logits [n, v] into the distribution sampled from, in HF's order:
  * repetition penalty, temperature, top-k, top-p, min-p. Filtered tokens get -inf.
+ *
+ * <p>Every filter keeps "the tokens whose processed logit is at or above some value", so the
+ * kept set of a row is described by one number, its threshold tau: the midpoint between the
+ * smallest kept and the largest dropped processed logit (-inf when nothing is dropped). The
+ * trainer passes tau to {@code LogProbs.ofLabels} and renormalises over the same set; the
+ * midpoint leaves room for the few-ulp differences between the sampler's and the trainer's
+ * matmuls. The returned logits are re-masked as exactly {x >= tau}, so at exact ties (which
+ * HF's top-p may split) both sides agree by construction.
  */
 public final class LogitsProcessor {
   private LogitsProcessor() {}
 
+  /** Processed logits [n, v] and each row's kept-set threshold tau [n] (float32). */
+  public record Processed(Tensor logits, Tensor threshold) {}
+
   /** @param history [n, t] ids seen so far in each row (prompt and generated), for the penalty */
   public static Tensor apply(Tensor logits, Tensor history, Sampling s) {
+    return process(logits, history, s).logits();
+  }
+
+  /**
+   * As {@link #apply}, with the thresholds. With a repetition penalty the kept set lives in the
+   * penalised space, which the trainer cannot reproduce from a threshold on its own logits: tau is
+   * then -inf (see {@link Sampling#trainerReproducible()}).
+   */
+  public static Processed process(Tensor logits, Tensor history, Sampling s) {
     Tensor x = logits.toFloat();
     if (s.repetitionPenalty() != 1) x = repetitionPenalty(x, history, s.repetitionPenalty());
-    if (s.greedy()) return x;
-    if (s.temperature() != 1) x = x.div(s.temperature());
-    if (s.topK() > 0 && s.topK() < x.size(1)) x = topK(x, s.topK());
-    if (s.topP() < 1) x = topP(x, s.topP());
-    if (s.minP() > 0) x = minP(x, s.minP());
-    return x;
+    if (!s.greedy() && s.temperature() != 1) x = x.div(s.temperature());
+    boolean filters = !s.greedy() && ((s.topK() > 0 && s.topK() < x.size(1)) || s.topP() < 1 || s.minP() > 0);
+    if (!filters) return new Processed(x, noThreshold(x.size(0)));
+    Tensor f = x;
+    if (s.topK() > 0 && s.topK() < f.size(1)) f = topK(f, s.topK());
+    if (s.topP() < 1) f = topP(f, s.topP());
+    if (s.minP() > 0) f = minP(f, s.minP());
+    Tensor kept = f.isfinite();
+    Tensor minKept = x.maskedFill(kept.logicalNot(), Double.POSITIVE_INFINITY).min(1, false)[0];
+    Tensor maxDropped = x.maskedFill(kept, Double.NEGATIVE_INFINITY).max(1, false)[0];
+    Tensor tau = minKept.add(maxDropped).mul(0.5); // -inf when nothing was dropped
+    Tensor out = x.maskedFill(x.lt(tau.unsqueeze(1)), Double.NEGATIVE_INFINITY);
+    if (s.repetitionPenalty() != 1) tau = noThreshold(x.size(0));
+    return new Processed(out, tau);
+  }
+
+  private static Tensor noThreshold(long n) {
+    return Tensors.full(new long[]{n}, Double.NEGATIVE_INFINITY, DType.F32);
   }
 
   static Tensor repetitionPenalty(Tensor x, Tensor history, double penalty) {

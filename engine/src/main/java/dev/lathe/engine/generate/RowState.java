@@ -8,14 +8,16 @@ import java.util.List;
 final class RowState {
   final List<Integer> tokens = new ArrayList<>();
   final List<Float> logprobs = new ArrayList<>();
+  final List<Float> thresholds = new ArrayList<>();
   String finish;
   String text;
 
   boolean done() { return finish != null; }
 
-  void add(int token, float logprob, Sampling s, Tokenizer tok) {
+  void add(int token, float logprob, float threshold, Sampling s, Tokenizer tok) {
     tokens.add(token);
     logprobs.add(logprob);
+    thresholds.add(threshold);
     if (s.eosIds().contains(token)) {
       finish = "eos";
     } else if (!s.stopStrings().isEmpty() && tok != null) {
@@ -39,11 +41,15 @@ final class RowState {
     return out;
   }
 
-  Completion complete(int prompt, int sample, Tokenizer tok) {
+  Completion complete(int prompt, int sample, int[] promptIds, long version, Tokenizer tok) {
     if (finish == null) finish = "length";
-    float[] lp = new float[logprobs.size()];
-    for (int i = 0; i < lp.length; i++) lp[i] = logprobs.get(i);
     String out = text != null ? text : tok == null ? null : tok.decode(ids(false), true);
-    return new Completion(prompt, sample, ids(true), out, lp, finish);
+    return new Completion(prompt, sample, ids(true), out, floats(logprobs), finish, promptIds.clone(), floats(thresholds), version);
+  }
+
+  private static float[] floats(List<Float> xs) {
+    float[] out = new float[xs.size()];
+    for (int i = 0; i < out.length; i++) out[i] = xs.get(i);
+    return out;
   }
 }

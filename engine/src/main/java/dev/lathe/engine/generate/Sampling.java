@@ -35,6 +35,17 @@ public record Sampling(int maxNewTokens, boolean doSample, double temperature, i
 
   public boolean greedy() { return !doSample || temperature == 0; }
 
+  /**
+   * Whether the training side can recompute the sampler's log-probs exactly: temperature is
+   * hidden / T and top-k / top-p / min-p are a per-token threshold (Completion.thresholds), but a
+   * repetition penalty rescales each row's own seen tokens before temperature (HF's order), which no
+   * threshold on the trainer's logits expresses. With a penalty the sampler still reports the
+   * log-probs of the penalised distribution it sampled from, thresholds are -inf, and a trainer
+   * must treat those log-probs as another policy's (recompute old log-probs itself).
+   * Greedy log-probs are the model's log-softmax at temperature 1.
+   */
+  public boolean trainerReproducible() { return repetitionPenalty == 1; }
+
   public Sampling withSampling(double temp, int k, double p, double minP, long seed) {
     return new Sampling(maxNewTokens, true, temp, k, p, minP, repetitionPenalty, numSamples, seed, eosIds, stopStrings, useCache);
   }

@@ -52,7 +52,12 @@ public abstract class Module implements AutoCloseable {
     return children.put(name, m);
   }
 
-  public Map<String, Module> children() { return Map.copyOf(children); }
+  /**
+   * The direct children in registration order. A copy, so callers may replace children while
+   * iterating; ordered, because LoRA initialises adapters in this order from the seeded generator
+   * (Map.copyOf's order is salted per JVM start and made every LoRA run differ).
+   */
+  public Map<String, Module> children() { return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(children)); }
 
   /** This module ("") and every descendant, by dotted path, parents before children. */
   public Map<String, Module> namedModules() {

@@ -34,4 +34,6 @@ public record Reward(String name, double weight, PerSample perSample, PerGroup p
   public static Reward ofGroup(String name, double weight, PerGroup f) { return new Reward(name, weight, null, f); }
 
   public Reward withWeight(double w) { return new Reward(name, w, perSample, perGroup); }
+
+  public Reward named(String n) { return new Reward(n, weight, perSample, perGroup); }
 }

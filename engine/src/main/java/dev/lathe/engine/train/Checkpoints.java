@@ -27,6 +27,12 @@ public final class Checkpoints {
   private Checkpoints() {}
 
   public static Path save(Path outputDir, TrainState st, double epochProgress, Trainable model, Optimizer opt, int keepLimit) {
+    return save(outputDir, st, epochProgress, model, opt, keepLimit, dir -> {});
+  }
+
+  /** As above; extra writes the state of a stateful feed or step into the folder before it is renamed into place. */
+  public static Path save(Path outputDir, TrainState st, double epochProgress, Trainable model, Optimizer opt, int keepLimit,
+      java.util.function.Consumer<Path> extra) {
     Path target = outputDir.resolve("checkpoint-" + st.step);
     Path tmp = outputDir.resolve(".checkpoint-" + st.step + ".tmp-" + ProcessHandle.current().pid());
     try {
@@ -39,6 +45,7 @@ public final class Checkpoints {
       }
       st.write(tmp.resolve(STATE), epochProgress);
       Files.writeString(tmp.resolve("optimizer_steps.txt"), Long.toString(opt.steps()));
+      extra.accept(tmp);
       if (Files.exists(target)) deleteTree(target); // a rerun past an older run's checkpoint of the same step
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
       rotate(outputDir, keepLimit);

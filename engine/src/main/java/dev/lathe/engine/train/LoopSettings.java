@@ -49,7 +49,12 @@ public final class LoopSettings {
     positive("micro_batch_size", microBatchSize);
     positive("gradient_accumulation_steps", gradientAccumulationSteps);
     if (maxSteps <= 0 && !(numEpochs > 0)) throw bad("num_epochs", numEpochs, "> 0 (or set max_steps)");
-    if (!(learningRate >= 0)) throw bad("learning_rate", learningRate, ">= 0");
+    if (!(learningRate >= 0) || !Double.isFinite(learningRate)) throw bad("learning_rate", learningRate, "a finite number >= 0");
+    if (Double.isNaN(maxGradNorm) || Double.isInfinite(maxGradNorm)) throw bad("max_grad_norm", maxGradNorm, "a finite number (<= 0 disables clipping)");
+    if (!(lossWatchdogThreshold >= 0) || !Double.isFinite(lossWatchdogThreshold)) {
+      throw bad("loss_watchdog_threshold", lossWatchdogThreshold, "a finite number >= 0 (0 disables the watchdog)");
+    }
+    optimizer(optimizer);
     if (loggingSteps < 1) throw bad("logging_steps", loggingSteps, ">= 1");
     if (evalSteps < 0) throw bad("eval_steps", evalSteps, ">= 0");
     if (saveSteps < 0) throw bad("save_steps", saveSteps, ">= 0");
@@ -60,6 +65,33 @@ public final class LoopSettings {
     if (lossWatchdogPatience < 1) throw bad("loss_watchdog_patience", lossWatchdogPatience, ">= 1");
     if (outputDir == null) throw bad("output_dir", null, "a folder");
     return this;
+  }
+
+  // torch.optim's own range checks, named by Axolotl's keys: out of range, Adam's moments never
+  // converge (beta >= 1) or the update divides by zero (eps = 0)
+  private static void optimizer(OptimizerSpec o) {
+    switch (o) {
+      case null -> throw bad("optimizer", null, "an optimizer");
+      case OptimizerSpec.AdamW a -> {
+        unitInterval("adam_beta1", a.settings().beta1());
+        unitInterval("adam_beta2", a.settings().beta2());
+        double eps = a.settings().eps();
+        if (!(eps > 0) || !Double.isFinite(eps)) throw bad("adam_epsilon", eps, "a finite number > 0");
+        decay(a.settings().weightDecay());
+      }
+      case OptimizerSpec.Sgd g -> {
+        if (!(g.momentum() >= 0) || !Double.isFinite(g.momentum())) throw bad("momentum", g.momentum(), "a finite number >= 0");
+        decay(g.weightDecay());
+      }
+    }
+  }
+
+  private static void unitInterval(String key, double v) {
+    if (!(v >= 0 && v < 1)) throw bad(key, v, "a number in [0, 1)");
+  }
+
+  private static void decay(double wd) {
+    if (!(wd >= 0) || !Double.isFinite(wd)) throw bad("weight_decay", wd, "a finite number >= 0");
   }
 
   private static void positive(String key, long v) {

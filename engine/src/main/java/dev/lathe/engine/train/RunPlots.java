@@ -15,6 +15,9 @@ public final class RunPlots {
       new String[]{"rewards_margins", "rewards/margins", "eval_rewards/margins", "margin", "eval_margin"},
       new String[]{"rewards_accuracies", "rewards/accuracies", "eval_rewards/accuracies", "accuracy", "eval_accuracy"},
       new String[]{"rewards", "rewards/chosen", "rewards/rejected", "eval_rewards/chosen", "eval_rewards/rejected"},
+      new String[]{"reward", "reward", "reward_std"},
+      new String[]{"kl", "kl"},
+      new String[]{"completion_length", "completions/mean_length", "completions/max_length", "completions/mean_terminated_length"},
       new String[]{"learning_rate", "learning_rate"},
       new String[]{"grad_norm", "grad_norm"});
 

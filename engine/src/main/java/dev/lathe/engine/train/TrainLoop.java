@@ -17,13 +17,15 @@ import java.util.function.LongConsumer;
 /**
  * The loop every method shares: micro-batches with gradient accumulation, clipping, the LR schedule,
  * a NaN/inf guard, logging, evaluation, checkpoints, resume and the stop rules. A method supplies
- * only a {@link StepFunction} (its forward and loss); the loop never knows which method runs.
+ * a {@link StepFunction} (its forward and loss) and a {@link Feed} of micro-batches (offline methods:
+ * the seeded order over a {@link BatchSource}); the loop never knows which method runs. A feed or step
+ * that implements {@link Stateful} is saved in every checkpoint and restored on resume.
  */
 public final class TrainLoop<B> {
   private final LoopSettings s;
   private final Trainable model;
   private final StepFunction<B> step;
-  private final BatchSource<B> train;
+  private final Feed<B> train;
   private final BatchSource<B> eval;
   private final List<LongConsumer> stepHooks = new ArrayList<>();
   private final PhaseTimer timer = new PhaseTimer();
@@ -31,6 +33,11 @@ public final class TrainLoop<B> {
   private MetricReducer reducer = MetricReducer.MEAN;
 
   public TrainLoop(LoopSettings settings, Trainable model, StepFunction<B> step, BatchSource<B> train, BatchSource<B> eval) {
+    this(settings, model, step, Feed.offline(train, settings.validate()), eval);
+  }
+
+  /** A loop over a method's own feed (online methods); eval may be null. */
+  public TrainLoop(LoopSettings settings, Trainable model, StepFunction<B> step, Feed<B> train, BatchSource<B> eval) {
     this.s = settings.validate();
     this.model = model;
     this.step = step;
@@ -49,14 +56,17 @@ public final class TrainLoop<B> {
   public PhaseTimer timer() { return timer; }
 
   public RunResult run() {
-    DataOrder order = new DataOrder(train.size(), s.microBatchSize, s.seed, s.shuffle);
-    long perEpoch = (order.microBatchesPerEpoch() + s.gradientAccumulationSteps - 1) / s.gradientAccumulationSteps;
+    long perEpoch = train.updatesPerEpoch();
     long total = s.maxSteps > 0 ? s.maxSteps : (long) Math.ceil(s.numEpochs * perEpoch);
     mkdirs(s.outputDir);
     try (Optimizer opt = s.optimizer.build(model.parameters())) {
       Path from = resumePoint();
       TrainState st = from != null ? Checkpoints.restore(from, model, opt) : new TrainState();
-      if (from != null) log.println("resuming at step " + st.step + " from " + from);
+      FiniteGuard guard = new FiniteGuard(st);
+      if (from != null) {
+        for (Stateful x : stateful()) x.restore(from);
+        log.println("resuming at step " + st.step + " from " + from);
+      }
       else Runtime.seed(s.seed);
       st.totalSteps = total;
       StopRules rules = new StopRules(s, log);
@@ -66,10 +76,15 @@ public final class TrainLoop<B> {
         ProgressBar bar = new ProgressBar("train", total, st.step, log);
         String stop = null;
         while (st.step < total && stop == null) {
-          double loss = update(order.nextGroup(st, s.gradientAccumulationSteps), opt, st, total, window);
+          List<int[]> group;
+          try (var p = timer.phase("data")) {
+            group = train.next(st, timer);
+          }
+          double loss = update(group, opt, st, total, window);
           st.step++;
+          guard.afterStep(st, s.learningRate * s.schedule.factor(st.step - 1, total));
           for (LongConsumer h : stepHooks) h.accept(st.step);
-          double epoch = st.epochProgress(order.microBatchesPerEpoch());
+          double epoch = train.epochProgress(st);
           if (st.step % s.loggingSteps == 0 || st.step == total) {
             Map<String, Double> values = window.drain("", reducer);
             if (st.numTokens > 0) values.put("num_tokens", (double) st.numTokens);
@@ -84,18 +99,29 @@ public final class TrainLoop<B> {
           }
           if (every(st.step, s.saveSteps, s.savesPerEpoch, perEpoch)) {
             try (var p = timer.phase("checkpoint")) {
-              Checkpoints.save(s.outputDir, st, epoch, model, opt, s.saveTotalLimit);
+              Checkpoints.save(s.outputDir, st, epoch, model, opt, s.saveTotalLimit, dir -> stateful().forEach(x -> x.save(dir)));
             }
           }
           if (s.progress) bar.update(st.step, String.format("loss %.4f", loss));
         }
         if (s.progress) bar.finish();
+        guard.atEnd(st);
         return finish(st, stop, metrics, lastEval);
       }
     }
   }
 
-  /** One optimizer update over a group of micro-batches; returns the mean micro-batch loss. */
+  private List<Stateful> stateful() {
+    List<Stateful> out = new ArrayList<>();
+    if (train instanceof Stateful f) out.add(f);
+    if (step instanceof Stateful f) out.add(f);
+    return out;
+  }
+
+  /**
+   * One optimizer update over a group of micro-batches; returns the update's loss: the mean micro-batch
+   * loss, or their sum when the step normalises over the update itself (what was back-propagated).
+   */
   private double update(List<int[]> group, Optimizer opt, TrainState st, long total, MetricWindow window) {
     model.setTraining(true);
     double sum = 0;
@@ -118,15 +144,16 @@ public final class TrainLoop<B> {
       double lr = s.learningRate * s.schedule.factor(st.step, total);
       opt.step(lr);
       opt.zeroGrad();
+      FiniteGuard.checkWeights(model.parameters(), st.step + 1, lr, norm);
       window.add("grad_norm", norm);
       window.add("learning_rate", lr);
     }
-    double mean = sum / group.size();
+    double mean = step.normalisesOverUpdate() ? sum : sum / group.size();
     window.add("loss", mean);
     return mean;
   }
 
-  /** Forward and backward of one micro-batch in its own scope; its loss is scaled by 1/group size. */
+  /** Forward and backward of one micro-batch in its own scope; its loss is scaled by 1/group size unless the step normalises. */
   private double microBatch(int[] rows, int groupSize, MetricWindow window, TrainState st) {
     try (Scope sc = Scope.open()) {
       B batch;
@@ -140,7 +167,7 @@ public final class TrainLoop<B> {
       double l = out.loss().item();
       if (!Double.isFinite(l)) return l;
       try (var p = timer.phase("policy")) {
-        out.loss().div(groupSize).backward();
+        (step.normalisesOverUpdate() ? out.loss() : out.loss().div(groupSize)).backward();
         model.afterBackward(); // gradient checkpointing: backward through the recomputed layers
       }
       window.addMethod(out.metrics());

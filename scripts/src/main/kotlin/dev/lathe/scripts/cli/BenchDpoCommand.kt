@@ -1,7 +1,7 @@
 package dev.lathe.scripts.cli
 
-import com.fasterxml.jackson.databind.JsonNode
 import com.fasterxml.jackson.databind.ObjectMapper
+import com.fasterxml.jackson.databind.node.ObjectNode
 import com.github.ajalt.clikt.core.CliktCommand
 import com.github.ajalt.clikt.core.Context
 import com.github.ajalt.clikt.parameters.groups.provideDelegate
@@ -9,66 +9,87 @@ import com.github.ajalt.clikt.parameters.options.default
 import com.github.ajalt.clikt.parameters.options.flag
 import com.github.ajalt.clikt.parameters.options.option
 import com.github.ajalt.clikt.parameters.types.int
+import com.github.ajalt.clikt.parameters.types.restrictTo
 import dev.lathe.engine.tensor.Runtime
 import dev.lathe.scripts.bench.DpoBench
 import dev.lathe.scripts.bench.PythonPeer
+import dev.lathe.scripts.bench.Rounds
 import dev.lathe.scripts.sys.Blas
 import java.io.File
 
-/** `lathe bench dpo`: one DPO step, Lathe vs the same step in PyTorch eager (bench/dpo_peer.py), same run. */
+/**
+ * `lathe bench dpo`: one DPO step, Lathe vs the same step in PyTorch eager (bench/dpo_peer.py). Each side
+ * runs in its own process per round, the sides alternate over `--rounds`, and the result is the median
+ * of the per-round ratios (step time and peak RSS), with the load average of every run.
+ */
 class BenchDpoCommand : CliktCommand(name = "dpo") {
     override fun help(context: Context) =
-        "One DPO step (policy fwd/bwd, reference fwd, AdamW) on a ~50M Llama, Lathe vs PyTorch eager: step time, tokens/s, GFLOP/s, peak RSS"
+        "One DPO step (policy fwd/bwd, reference fwd, AdamW) on a ~50M Llama, Lathe vs PyTorch eager, alternating " +
+            "over rounds: step time, tokens/s, GFLOP/s, peak RSS, median ratios"
 
     private val shape by BenchShapeOptions()
     private val pairs by option("--pairs").int().default(4)
     private val seq by option("--seq").int().default(256)
     private val prompt by option("--prompt").int().default(64)
-    private val steps by option("--steps", help = "measured steps (the median is reported) after one warm-up").int().default(3)
+    private val steps by option("--steps", help = "measured steps per side per round (median) after one warm-up").int().restrictTo(1).default(2)
+    private val rounds by option("--rounds", help = "alternating rounds (each side a fresh process per round)").int().restrictTo(1).default(3)
     private val bf16 by option("--bf16", help = "bf16 autocast on both sides").flag()
     private val python by option("--python", help = "the peer's interpreter").default("/usr/bin/python3")
-    private val noPeer by option("--no-peer", help = "measure Lathe only").flag()
+    private val noPeer by option("--no-peer", help = "measure Lathe only, in this process").flag()
+    private val worker by option("--worker", hidden = true, help = "internal: one Lathe side, JSON line only").flag()
+
+    private fun bench() = DpoBench(shape.layers, shape.hidden, shape.heads, shape.kvHeads, shape.ffn, shape.vocab, pairs, seq, prompt)
+
+    private fun sideArgs() = shape.peerArgs() + listOf("--pairs", "$pairs", "--seq", "$seq", "--prompt", "$prompt",
+        "--steps", "$steps") + if (bf16) listOf("--bf16") else emptyList()
 
     override fun run() {
-        val threads = Runtime.threads()
-        val peerArgs = shape.peerArgs() + listOf("--pairs", "$pairs", "--seq", "$seq", "--prompt", "$prompt", "--steps", "$steps", "--threads", "$threads")
-        // the peer runs first, in its own process, so neither side's memory or caches help the other
-        val peer: JsonNode? = if (noPeer) null else PythonPeer.run(python, File(PythonPeer.repoRoot(), "bench/dpo_peer.py"),
-            peerArgs + if (bf16) listOf("--bf16") else emptyList(), timeoutSeconds = 3600)
-        val bench = DpoBench(shape.layers, shape.hidden, shape.heads, shape.kvHeads, shape.ffn, shape.vocab, pairs, seq, prompt)
-        val r = bench.run(steps, bf16)
-        val flops = bench.flops()
-        val lathe = mapOf("side" to "lathe", "step_s" to r.stepSeconds, "tokens_per_s" to r.tokens / r.stepSeconds,
-            "gflops" to flops / r.stepSeconds / 1e9, "peak_rss_mb" to DpoBench.peakRssMb(), "phases_s" to r.phases,
-            "threads" to threads, "bf16" to bf16)
-        val gemm = runCatching { Blas.gemmGflops() }.getOrNull()
-        report(lathe, peer, flops, gemm)
-        val json = ObjectMapper()
-        echo(json.writeValueAsString(lathe))
-        if (peer != null) {
-            val p = peer as com.fasterxml.jackson.databind.node.ObjectNode
-            p.put("gflops", flops / p["step_s"].asDouble() / 1e9)
-            echo(json.writeValueAsString(p))
+        if (worker || noPeer) {
+            val line = ObjectMapper().writeValueAsString(latheSide())
+            if (noPeer) echo(line) else println(line)
+            return
         }
+        val threads = Runtime.threads()
+        val peerCmd = PythonPeer.command(python, File(PythonPeer.repoRoot(), "bench/dpo_peer.py"), sideArgs() + listOf("--threads", "$threads"))
+        val latheCmd = Rounds.sameJvm(listOf("bench", "dpo", "--worker") + sideArgs())
+        val flops = bench().flops()
+        echo("DPO step: ${shape.describe()}; $pairs pairs x $seq tokens (prompt $prompt); ${if (bf16) "bf16 autocast" else "fp32"}; " +
+            "$threads threads; %.1f GFLOP per step; $rounds rounds x $steps steps per side".format(flops / 1e9))
+        val json = ObjectMapper()
+        val runs = Rounds.alternate(rounds, latheCmd, peerCmd) { run ->
+            (run.json as ObjectNode).put("round", run.round).put("load", run.load).put("gflops", flops / run.json["step_s"].asDouble() / 1e9)
+            echo(json.writeValueAsString(run.json))
+        }
+        report(runs, flops, runCatching { Blas.gemmGflops() }.getOrNull())
     }
 
-    private fun report(lathe: Map<String, Any>, peer: JsonNode?, flops: Double, gemm: Double?) {
-        val params = shape.describe()
-        echo("DPO step: $params; $pairs pairs x $seq tokens (prompt $prompt); ${if (bf16) "bf16 autocast" else "fp32"}; " +
-            "${Runtime.threads()} threads; %.1f GFLOP per step".format(flops / 1e9))
+    private fun latheSide(): Map<String, Any> {
+        val b = bench()
+        val r = b.run(steps, bf16)
+        return mapOf("side" to "lathe", "step_s" to r.stepSeconds, "tokens_per_s" to r.tokens / r.stepSeconds,
+            "gflops" to b.flops() / r.stepSeconds / 1e9, "peak_rss_mb" to DpoBench.peakRssMb(), "phases_s" to r.phases,
+            "threads" to Runtime.threads(), "bf16" to bf16)
+    }
+
+    private fun report(runs: List<Pair<Rounds.Run, Rounds.Run>>, flops: Double, gemm: Double?) {
+        fun step(r: Rounds.Run) = r.json["step_s"].asDouble()
+        fun rss(r: Rounds.Run) = r.json["peak_rss_mb"].asDouble()
+        val tokens = 2.0 * pairs * seq
         echo("%-8s %10s %12s %10s %12s".format("side", "step s", "tokens/s", "GFLOP/s", "peak RSS MB"))
-        fun row(side: String, s: Double, tps: Double, rss: Double) =
-            echo("%-8s %10.3f %12.0f %10.1f %12.0f".format(side, s, tps, flops / s / 1e9, rss))
-        val ls = lathe["step_s"] as Double
-        row("lathe", ls, lathe["tokens_per_s"] as Double, lathe["peak_rss_mb"] as Double)
-        if (peer != null) {
-            val ps = peer["step_s"].asDouble()
-            row("pytorch", ps, peer["tokens_per_s"].asDouble(), peer["peak_rss_mb"].asDouble())
-            echo("ratio (pytorch step / lathe step): %.2fx %s; peak RSS lathe/pytorch: %.2f".format(ps / ls,
-                if (ps > ls) "(Lathe faster)" else "(PyTorch faster)", (lathe["peak_rss_mb"] as Double) / peer["peak_rss_mb"].asDouble()))
-            echo("pytorch phases: ${peer["phases_s"]}")
+        for ((name, pick) in listOf<Pair<String, (Pair<Rounds.Run, Rounds.Run>) -> Rounds.Run>>("lathe" to { it.first }, "pytorch" to { it.second })) {
+            val s = Rounds.median(runs.map { step(pick(it)) })
+            echo("%-8s %10.3f %12.0f %10.1f %12.0f".format(name, s, tokens / s, flops / s / 1e9, Rounds.median(runs.map { rss(pick(it)) })))
         }
-        echo("lathe phases: ${(lathe["phases_s"] as Map<*, *>).entries.joinToString { "%s %.3fs".format(it.key, it.value) }}")
-        gemm?.let { echo("machine fp32 GEMM peak (1024^3): %.1f GFLOP/s; Lathe reaches %.0f%% of it".format(it, 100 * flops / ls / 1e9 / it)) }
+        val speed = Rounds.median(runs.map { step(it.second) / step(it.first) })
+        val memory = Rounds.median(runs.map { rss(it.first) / rss(it.second) })
+        val loads = runs.flatMap { listOf(it.first.load, it.second.load) }
+        echo("per-round speed-up (pytorch step / lathe step): ${runs.joinToString { "%.2f".format(step(it.second) / step(it.first)) }}")
+        echo("median speed-up %.2fx; median peak RSS lathe/pytorch %.2f; load average %.1f-%.1f".format(speed, memory, loads.min(), loads.max()))
+        echo("lathe phases (last round): ${runs.last().first.json["phases_s"]}")
+        echo("pytorch phases (last round): ${runs.last().second.json["phases_s"]}")
+        gemm?.let { echo("machine fp32 GEMM peak (1024^3): %.1f GFLOP/s; Lathe's median step reaches %.0f%% of it".format(it,
+            100 * flops / Rounds.median(runs.map { r -> step(r.first) }) / 1e9 / it)) }
+        echo(ObjectMapper().writeValueAsString(mapOf("side" to "summary", "speedup_median" to speed, "rss_ratio_median" to memory,
+            "rounds" to runs.size, "bf16" to bf16, "load_min" to loads.min(), "load_max" to loads.max())))
     }
 }

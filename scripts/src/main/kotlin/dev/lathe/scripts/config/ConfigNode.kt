@@ -31,18 +31,21 @@ class ConfigNode(val doc: YamlDoc, val path: String, val node: ObjectNode) {
 
     fun string(key: String): String? = raw(key)?.let { if (it.isValueNode) it.asText() else fail(key, "a string", it) }
 
+    /** A finite number: 1e400 (which overflows to Infinity), .nan and .inf are refused, as no key means them. */
     fun double(key: String): Double? = raw(key)?.let {
-        when {
+        val d = when {
             it.isNumber -> it.asDouble()
             it.isTextual && it.asText().trim().toDoubleOrNull() != null -> it.asText().trim().toDouble() // YAML reads 1e-5 as text
             else -> fail(key, "a number", it)
         }
+        if (!d.isFinite()) fail(key, "a finite number", it)
+        d
     }
 
     fun long(key: String): Long? = raw(key)?.let {
         when {
             it.isIntegralNumber -> it.asLong()
-            it.isNumber && it.asDouble() == Math.rint(it.asDouble()) -> it.asDouble().toLong()
+            it.isNumber && it.asDouble().isFinite() && it.asDouble() == Math.rint(it.asDouble()) -> it.asDouble().toLong()
             it.isTextual && it.asText().trim().toLongOrNull() != null -> it.asText().trim().toLong()
             else -> fail(key, "a whole number", it)
         }
@@ -69,7 +72,11 @@ class ConfigNode(val doc: YamlDoc, val path: String, val node: ObjectNode) {
 
     fun doubleList(key: String): List<Double>? = raw(key)?.let { v ->
         val items = if (v.isArray) v.toList() else listOf(v)
-        items.mapIndexed { i, e -> if (e.isNumber) e.asDouble() else e.asText().trim().toDoubleOrNull() ?: fail("$key[$i]", "a number", e) }
+        items.mapIndexed { i, e ->
+            val d = if (e.isNumber) e.asDouble() else e.asText().trim().toDoubleOrNull() ?: fail("$key[$i]", "a number", e)
+            if (!d.isFinite()) fail("$key[$i]", "a finite number", e)
+            d
+        }
     }
 
     fun obj(key: String): ConfigNode? = raw(key)?.let { if (it is ObjectNode) ConfigNode(doc, full(key), it) else fail(key, "a mapping", it) }

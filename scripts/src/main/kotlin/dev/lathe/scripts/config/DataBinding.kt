@@ -55,7 +55,11 @@ object DataBinding {
         val type = n.raw("type")
         when {
             type == null -> {}
-            type.isTextual -> b.type(type.asText())
+            type.isTextual -> {
+                // `type: rewards.to_prompt` names a transform in rewards.kts beside the config (docs/rewards.md)
+                val fn = RewardBinding.transform(n.doc.file, type.asText(), n.where("type"))
+                if (fn != null) b.type(type.asText()).transform { row -> fn(row) } else b.type(type.asText())
+            }
             type.isObject -> {
                 val m = n.obj("type")!!
                 nodes += m

@@ -13,4 +13,7 @@ object DefaultImports {
         "dev.lathe.scripts.sugar.*",
         "dev.lathe.scripts.dsl.*",
     )
+
+    /** Definition files named from YAML (`rewards.kts`: reward functions, dataset transforms) also see the reward contract. */
+    val DEFINITIONS: List<String> = ALL + "dev.lathe.engine.reward.*"
 }

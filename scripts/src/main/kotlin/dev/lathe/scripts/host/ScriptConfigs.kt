@@ -37,11 +37,18 @@ object ScriptConfigs {
         hostConfiguration(host)
     }
 
+    /** Definition files (`rewards.kts`): a script class whose top-level functions the YAML binder looks up by name. */
+    fun definitions(host: ScriptingHostConfiguration): ScriptCompilationConfiguration = ScriptCompilationConfiguration {
+        baseClass(LatheScript::class)
+        common(DefaultImports.DEFINITIONS)
+        hostConfiguration(host)
+    }
+
     /** REPL snippets: the same without a base class (snippets have no constructor args). */
     fun repl(): ScriptCompilationConfiguration = ScriptCompilationConfiguration { common() }
 
-    private fun ScriptCompilationConfiguration.Builder.common() {
-        defaultImports(DefaultImports.ALL)
+    private fun ScriptCompilationConfiguration.Builder.common(imports: List<String> = DefaultImports.ALL) {
+        defaultImports(imports)
         jvm {
             updateClasspath(ScriptClasspath.forScripts)
             jvmTarget("25")

@@ -1,0 +1,37 @@
+package dev.lathe.engine.reward;
+
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * How {@link CheckedRewardRunner} calls reward code.
+ *
+ * @param workers calls that may run at once (YAML {@code reward_num_workers} maps here); at least 1
+ * @param timeout per call (one sample, or one group for a per-group function); null = no limit. A call
+ *     that runs longer marks its samples unscorable (or fails, with {@code strict}); its thread is
+ *     interrupted, but the JVM cannot kill a thread, so code that ignores interrupts keeps a thread busy
+ * @param strict a function that throws or times out fails the round instead of marking samples unscorable
+ * @param log where the first failure of each function (and each new kind of failure) is reported
+ */
+public record RewardOptions(int workers, Duration timeout, boolean strict, Consumer<String> log) {
+  public RewardOptions {
+    if (workers < 1) throw new IllegalArgumentException("reward workers must be at least 1, got " + workers);
+    if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+      throw new IllegalArgumentException("reward timeout must be positive, got " + timeout);
+    }
+    if (log == null) log = System.err::println;
+  }
+
+  /** One worker per core, no timeout, lenient, warnings to stderr. */
+  public static RewardOptions defaults() {
+    return new RewardOptions(Math.max(1, Runtime.getRuntime().availableProcessors()), null, false, null);
+  }
+
+  public RewardOptions withWorkers(int n) { return new RewardOptions(n, timeout, strict, log); }
+
+  public RewardOptions withTimeout(Duration t) { return new RewardOptions(workers, t, strict, log); }
+
+  public RewardOptions withStrict(boolean s) { return new RewardOptions(workers, timeout, s, log); }
+
+  public RewardOptions withLog(Consumer<String> l) { return new RewardOptions(workers, timeout, strict, l); }
+}

@@ -1,0 +1,56 @@
+package dev.lathe.engine.train.grpo;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * GRPO/GDPO's own settings (the `trl:` keys of grpo-spec §2 that are not the loss's), with TRL main's
+ * defaults except where docs/grpo.md says otherwise. Filled by the YAML binder and the recipe DSL alike.
+ */
+public final class GrpoSettings {
+  /** G: completions per prompt. */
+  public int numGenerations = 8;
+  /** Always explicit (never "until the context is full"); TRL 1.8's default. */
+  public int maxCompletionLength = 256;
+  /** Completions per generation round across all processes; null = derived (grpo-spec §2.3). */
+  public Integer generationBatchSize;
+  /** S: micro-batches a round is cut into; null = derived. */
+  public Integer stepsPerGeneration;
+  /** mu: passes over each round. */
+  public int numIterations = 1;
+  public boolean maskTruncatedCompletions = false;
+  public double temperature = 1.0;
+  public double topP = 1.0;
+  public int topK = 0;
+  public double minP = 0.0;
+  public double repetitionPenalty = 1.0;
+  /** Generation ends at any of these strings as well as at EOS. */
+  public List<String> stopStrings = new ArrayList<>();
+  /** scale_rewards: group | batch | none (true = group, false = none). */
+  public String scaleRewards = "group";
+  /** multi_objective_aggregation: sum_then_normalize (GRPO) | normalize_then_sum (GDPO). */
+  public String aggregation = "sum_then_normalize";
+  /** Write every round's completions to completions.jsonl. */
+  public boolean logCompletions = false;
+  /** Completions printed per round when logCompletions is on. */
+  public int numCompletionsToPrint = 2;
+  /** Shuffle the prompts each epoch (TRL's shuffle_dataset). */
+  public boolean shuffleDataset = true;
+
+  public GrpoSettings validate() {
+    if (numGenerations < 2) throw bad("num_generations", numGenerations, ">= 2 (advantages compare the completions of a prompt)");
+    if (maxCompletionLength < 1) throw bad("max_completion_length", maxCompletionLength, ">= 1");
+    if (numIterations < 1) throw bad("num_iterations", numIterations, ">= 1");
+    if (!(temperature > 0)) throw bad("temperature", temperature, "> 0 (GRPO samples; 0 would be greedy and every group identical)");
+    if (!(topP > 0 && topP <= 1)) throw bad("top_p", topP, "in (0, 1]");
+    if (topK < 0) throw bad("top_k", topK, ">= 0 (0 = off)");
+    if (!(minP >= 0 && minP <= 1)) throw bad("min_p", minP, "in [0, 1]");
+    if (!(repetitionPenalty > 0)) throw bad("repetition_penalty", repetitionPenalty, "> 0");
+    if (numCompletionsToPrint < 0) throw bad("num_completions_to_print", numCompletionsToPrint, ">= 0");
+    return this;
+  }
+
+  private static IllegalArgumentException bad(String key, Object v, String expected) {
+    return new IllegalArgumentException(key + ": expected " + expected + ", found " + v);
+  }
+}

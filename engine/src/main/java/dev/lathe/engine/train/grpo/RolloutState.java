@@ -1,0 +1,87 @@
+package dev.lathe.engine.train.grpo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * grpo_state.json in a checkpoint: the prompt cursor (micro-steps and rounds done) and the buffered
+ * round, so a resumed run trains the same rollouts and continues the same loss curve (TRL regenerates
+ * instead, grpo-spec §3.3). Floats are written in their shortest exact form.
+ */
+record RolloutState(long microSteps, long rounds, Round round) {
+  static final String FILE = "grpo_state.json";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static void write(Path dir, long microSteps, long rounds, Round round) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("micro_steps", microSteps);
+    n.put("rounds", rounds);
+    if (round != null) {
+      ObjectNode r = n.putObject("round");
+      r.put("number", round.number());
+      ObjectNode m = r.putObject("metrics");
+      round.metrics().forEach((k, v) -> { if (Double.isFinite(v)) m.put(k, v); }); // logged already; JSON has no NaN
+      ArrayNode rows = r.putArray("rows");
+      for (RolloutRow x : round.rows()) {
+        ObjectNode o = rows.addObject();
+        o.put("prompt", x.prompt());
+        ArrayNode c = o.putArray("completion");
+        for (int t : x.completion()) c.add(t);
+        o.put("truncated", x.truncated());
+        o.put("advantage", x.advantage());
+        if (x.oldLogps() != null) floats(o.putArray("old_logps"), x.oldLogps());
+        if (x.refLogps() != null) floats(o.putArray("ref_logps"), x.refLogps());
+      }
+    }
+    try {
+      Files.writeString(dir.resolve(FILE), JSON.writeValueAsString(n));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + dir.resolve(FILE) + ": " + e.getMessage(), e);
+    }
+  }
+
+  static RolloutState read(Path dir) {
+    Path f = dir.resolve(FILE);
+    if (!Files.isRegularFile(f)) throw new IllegalArgumentException("resume: " + dir + " has no " + FILE + " (not a GRPO checkpoint?)");
+    try {
+      JsonNode n = JSON.readTree(f.toFile());
+      Round round = n.has("round") ? round(n.get("round")) : null;
+      return new RolloutState(n.get("micro_steps").asLong(), n.get("rounds").asLong(), round);
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("resume: cannot read " + f + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Round round(JsonNode r) {
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    r.get("metrics").properties().forEach(e -> metrics.put(e.getKey(), e.getValue().asDouble()));
+    List<RolloutRow> rows = new ArrayList<>();
+    for (JsonNode o : r.get("rows")) {
+      int[] c = new int[o.get("completion").size()];
+      for (int i = 0; i < c.length; i++) c[i] = o.get("completion").get(i).asInt();
+      rows.add(new RolloutRow(o.get("prompt").asInt(), c, o.get("truncated").asBoolean(), o.get("advantage").asDouble(),
+          o.has("old_logps") ? floats(o.get("old_logps")) : null, o.has("ref_logps") ? floats(o.get("ref_logps")) : null));
+    }
+    return new Round(r.get("number").asLong(), List.copyOf(rows), metrics);
+  }
+
+  private static void floats(ArrayNode a, float[] v) {
+    for (float x : v) a.add(x);
+  }
+
+  private static float[] floats(JsonNode a) {
+    float[] v = new float[a.size()];
+    for (int i = 0; i < v.length; i++) v[i] = a.get(i).floatValue();
+    return v;
+  }
+}
