@@ -134,7 +134,8 @@ public final class TypeResolver {
   }
 
   private static DataException unknown(Method m, String type, String label) {
-    String hint = m.isGrpo() ? "; for a custom GRPO transform (Axolotl's `type: module.fn`), pass a function with "
+    String hint = m.isGrpo() ? "; for a custom GRPO transform (Axolotl's `type: module.fn`), name a function of a Kotlin file "
+        + "beside the config (type: rewards.to_prompt = fun to_prompt in rewards.kts), or pass a function with "
         + "DatasetSpec.Builder.transform in a recipe" : "";
     return new DataException(label + ": unknown dataset type " + type + " for rl: " + m.key + "; valid types: "
         + String.join(", ", validTypes(m)) + (m.isKto() || m.usesDpoTypes() ? ", or a mapping (user_defined)" : "") + hint);
