@@ -62,7 +62,10 @@ public final class TrainLoop<B> {
   public RunResult run() {
     long perEpoch = train.updatesPerEpoch();
     long total = s.maxSteps > 0 ? s.maxSteps : (long) Math.ceil(s.numEpochs * perEpoch);
-    if (dp.writes()) mkdirs(s.outputDir);
+    if (dp.writes()) {
+      mkdirs(s.outputDir);
+      for (Path p : Checkpoints.sweepAbandoned(s.outputDir)) log.println("removed " + p.getFileName() + ", a checkpoint save that was killed mid-write");
+    }
     try (Optimizer opt = s.optimizer.build(model.parameters())) {
       Path from = resumePoint();
       TrainState st = from != null ? Checkpoints.restore(from, model, opt) : new TrainState();
@@ -272,6 +275,7 @@ public final class TrainLoop<B> {
   }
 
   private static void mkdirs(Path dir) {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) throw new IllegalArgumentException("output_dir: expected a folder, found a file at " + dir);
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
