@@ -11,6 +11,7 @@ fun benchCommands() = listOf<CliktCommand>(
     BenchCheckpointCommand(),
     BenchDataCommand(),
     BenchDpoCommand(),
+    BenchGrpoCommand(),
 )
 
 /** `lathe bench <what>`: speed measured against a peer in the same run, never as a timed test. */
