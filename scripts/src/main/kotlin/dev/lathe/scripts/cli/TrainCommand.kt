@@ -3,9 +3,15 @@ package dev.lathe.scripts.cli
 import com.github.ajalt.clikt.core.CliktCommand
 import com.github.ajalt.clikt.core.Context
 import com.github.ajalt.clikt.parameters.arguments.argument
+import com.github.ajalt.clikt.core.ProgramResult
+import com.github.ajalt.clikt.core.UsageError
+import com.github.ajalt.clikt.parameters.options.check
+import com.github.ajalt.clikt.parameters.options.default
 import com.github.ajalt.clikt.parameters.options.flag
 import com.github.ajalt.clikt.parameters.options.option
+import com.github.ajalt.clikt.parameters.types.int
 import com.github.ajalt.clikt.parameters.types.path
+import dev.lathe.engine.dist.Rendezvous
 import dev.lathe.scripts.config.ConfigBinder
 import dev.lathe.scripts.config.GrpoConfig
 import dev.lathe.scripts.config.TrainConfig
@@ -17,6 +23,8 @@ class TrainCommand : CliktCommand(name = "train") {
 
     private val config by argument("CONFIG", help = "the YAML config").path(mustExist = true, canBeDir = false)
     private val check by option("--check", help = "only read and check the config, then print what would run").flag()
+    private val numProcesses by option("--num-processes", help = "data-parallel ranks to start on this machine (Axolotl's flag); " +
+        "multi-node jobs set torchrun's variables instead").int().default(1).check("must be >= 1") { it >= 1 }
 
     override fun run() {
         when (val cfg = ConfigBinder.readAny(config)) {
@@ -24,14 +32,28 @@ class TrainCommand : CliktCommand(name = "train") {
                 cfg.warnings.forEach { echo("warning: $it", err = true) }
                 echo(summary(cfg), err = true)
                 if (check) return
+                if (numProcesses > 1 || Rendezvous.inEnvironment(System.getenv())) {
+                    throw UsageError("rl: ${cfg.method.key} does not run data-parallel yet (--num-processes / torchrun variables); run it in one process")
+                }
                 GrpoRun.run(cfg)
             }
-            is TrainConfig -> {
-                cfg.warnings.forEach { echo("warning: $it", err = true) }
-                echo(summary(cfg), err = true)
-                if (check) return
-                ConfigRun.run(cfg)
+            is TrainConfig -> trainOffline(cfg)
+        }
+    }
+
+    private fun trainOffline(cfg: TrainConfig) {
+        cfg.warnings.forEach { echo("warning: $it", err = true) }
+        echo(summary(cfg), err = true)
+        if (check) return
+        val env = System.getenv()
+        when {
+            numProcesses > 1 -> {
+                if (Rendezvous.inEnvironment(env)) throw UsageError("--num-processes starts its own ranks, but WORLD_SIZE=${env["WORLD_SIZE"]} says this process already is one")
+                val code = LocalLaunch.run(listOf("train", config.toAbsolutePath().toString()), numProcesses, cfg.dist.timeout)
+                if (code != 0) throw ProgramResult(code)
             }
+            Rendezvous.inEnvironment(env) -> DistRun.rank(cfg, env)
+            else -> ConfigRun.run(cfg)
         }
     }
 

@@ -24,6 +24,9 @@ object ConfigBinder {
         val trl = top.obj("trl")
         val warnings = mutableListOf<String>()
         refuseTruthy(top)
+        if (top.has("rl") && top.bool("reward_model") == true) {
+            throw ConfigException("${top.where("reward_model")}: `rl: ${top.string("rl")}` and `reward_model: true` are both set; a run trains one method: remove one")
+        }
         val baseDir = doc.file.toAbsolutePath().parent
         val boundData = DataBinding.bind(top, baseDir)
         val data = boundData.config
@@ -33,8 +36,13 @@ object ConfigBinder {
         MethodBinding.inapplicable(top, method, warnings)
         val model = ModelBinding.bind(top, baseDir, method, warnings)
         val loop = LoopBinding.bind(top, method, baseDir, warnings)
+        if (loop.earlyStoppingPatience > 0 && data.valSetSize <= 0.0 && data.testDatasets.isEmpty()) {
+            throw ConfigException("${top.where("early_stopping_patience")}: early_stopping_patience: ${loop.earlyStoppingPatience} needs an eval set, " +
+                "found none (set val_set_size > 0 or test_datasets)")
+        }
         val reference = MethodBinding.reference(top, trl, loss, model.lora != null)
-        val sync = MethodBinding.refSync(top, trl, reference)
+        val sync = MethodBinding.refSync(top, trl, reference, model.lora != null || model.loraModelDir != null)
+        val dist = DistBinding.bind(top)
         val nodes = listOfNotNull(top, trl) + boundData.nodes
         StrictKeys.check(nodes, { n ->
             when {
@@ -48,7 +56,7 @@ object ConfigBinder {
         // accepted (it changes memory and speed, not results) but not implemented yet: say so
         if (paddingFree) warnings += "${top.where("dpo_padding_free")}: dpo_padding_free is not implemented yet; batches are right-padded (same results)"
         return TrainConfig(doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, method, loss, model.lora,
-            model.loraModelDir, reference, sync, loop, data, checkpointing, paddingFree, warnings)
+            model.loraModelDir, reference, sync, loop, data, checkpointing, paddingFree, warnings, dist)
     }
 
     /** rl: grpo | gdpo: the shared model/loop/data keys, then GrpoBinding for the `trl:` block. */
@@ -68,7 +76,6 @@ object ConfigBinder {
             }
         }, warnings)
         val checkpointing = top.bool("gradient_checkpointing") ?: false
-        if (g.chatTemplateKwargs.isNotEmpty()) warnings += "${trl!!.where("chat_template_kwargs")}: chat_template_kwargs are not passed to the prompt template yet"
         return GrpoConfig(top.doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, method, g.loss, g.settings, g.rewards,
             g.chatTemplateKwargs, model.lora, model.loraModelDir, g.reference, g.refSync, loop, boundData.config, checkpointing, warnings)
     }
