@@ -11,6 +11,7 @@ fun benchCommands() = listOf<CliktCommand>(
     BenchCheckpointCommand(),
     BenchDataCommand(),
     BenchDpoCommand(),
+    BenchGrpoCommand(),
     BenchRolloutCommand(),
     BenchDistCommand(),
 )
