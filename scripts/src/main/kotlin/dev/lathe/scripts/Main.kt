@@ -42,7 +42,10 @@ fun commands() = listOf<CliktCommand>(
     InitModelCommand(),
     InferenceCommand(),
     dev.lathe.scripts.cli.TrainCommand(),
+    dev.lathe.scripts.cli.ServeCommand(),
+    dev.lathe.scripts.cli.VllmServeCommand(),
     dev.lathe.scripts.cli.PreprocessCommand(dev.lathe.scripts.cli.ConfigRun::preprocessInputs),
+    dev.lathe.scripts.cli.RewardCommand(),
 )
 
 fun main(args: Array<String>) {

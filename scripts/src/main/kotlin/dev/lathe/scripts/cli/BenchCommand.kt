@@ -11,6 +11,8 @@ fun benchCommands() = listOf<CliktCommand>(
     BenchCheckpointCommand(),
     BenchDataCommand(),
     BenchDpoCommand(),
+    BenchRolloutCommand(),
+    BenchDistCommand(),
 )
 
 /** `lathe bench <what>`: speed measured against a peer in the same run, never as a timed test. */

@@ -34,8 +34,10 @@ object ConfigRun {
         val warnings = DataWarnings { log.println("data warning: $it") }
         val data = Preprocessor.run(cfg.data, tok, templates(tok), warnings)
         log.println(data.report().toText())
-        Files.createDirectories(cfg.outputDir)
-        Files.copy(cfg.file, cfg.outputDir.resolve("config.yml"), StandardCopyOption.REPLACE_EXISTING)
+        if (cfg.loop.parallel.writes()) { // rank 0 alone writes into output_dir
+            Files.createDirectories(cfg.outputDir)
+            Files.copy(cfg.file, cfg.outputDir.resolve("config.yml"), StandardCopyOption.REPLACE_EXISTING)
+        }
         Runtime.seed(cfg.loop.seed) // LoRA and score-head init are reproducible from `seed`
         loadPolicy(cfg).use { policy ->
             policy.setGradientCheckpointing(cfg.gradientCheckpointing) // the loop's afterBackward finishes it
@@ -61,10 +63,13 @@ object ConfigRun {
 
     /** What `lathe preprocess` needs from a config: its data section, tokenizer and templates. */
     fun preprocessInputs(file: Path): PreprocessInputs {
-        val cfg = dev.lathe.scripts.config.ConfigBinder.read(file)
-        cfg.warnings.forEach { System.err.println("warning: $it") }
-        val tok = HfTokenizer.load(cfg.tokenizerDir)
-        return PreprocessInputs(cfg.data, tok, templates(tok))
+        val (data, tokDir, warnings) = when (val c = dev.lathe.scripts.config.ConfigBinder.readAny(file)) {
+            is dev.lathe.scripts.config.GrpoConfig -> Triple(c.data, c.tokenizerDir, c.warnings)
+            else -> (c as TrainConfig).let { Triple(it.data, it.tokenizerDir, it.warnings) }
+        }
+        warnings.forEach { System.err.println("warning: $it") }
+        val tok = HfTokenizer.load(tokDir)
+        return PreprocessInputs(data, tok, templates(tok))
     }
 
     /** The engine's one chat-template resolver (built-in names, tokenizer_default, chat_template_jinja source or file). */

@@ -7,6 +7,7 @@ import java.nio.file.Path
 
 /** The data keys (rl, datasets, test_datasets, sequence_len, ...) -> the data layer's DataConfig. */
 object DataBinding {
+    private val KWARGS_MAPPER = com.fasterxml.jackson.databind.ObjectMapper()
     /** Keys of a `type:` mapping (user_defined.default), for DPO and KTO rows. */
     private val TYPE_MAPPING_KEYS = listOf("field_system", "field_prompt", "field_chosen", "field_rejected", "field_completion",
         "field_label", "prompt_format", "chosen_format", "rejected_format", "completion_format")
@@ -38,6 +39,11 @@ object DataBinding {
         top.long("seed")?.let { b.seed(it) }
         top.string("chat_template")?.let { b.chatTemplate(it) }
         jinja(top, baseDir)?.let { b.chatTemplateJinja(it) }
+        top.raw("chat_template_kwargs")?.let { kw ->
+            if (!kw.isObject) top.fail("chat_template_kwargs", "a mapping of template variables (e.g. enable_thinking: false)", kw)
+            @Suppress("UNCHECKED_CAST")
+            b.chatTemplateKwargs(KWARGS_MAPPER.convertValue(kw, LinkedHashMap::class.java) as Map<String, Any?>)
+        }
         top.string("dataset_prepared_path")?.let { b.datasetPreparedPath(it) }
         top.bool("skip_prepare_dataset")?.let { b.skipPrepareDataset(it) }
         val cfg = try {

@@ -25,6 +25,10 @@ class DataBuilder internal constructor(private val workDir: Path) {
     var sequenceLen = 512
     var valSetSize = 0.0
     var chatTemplate: String? = null
+    /** chat_template_jinja: inline Jinja source or the path of a file holding it (then chatTemplate may stay null). */
+    var chatTemplateJinja: String? = null
+    /** chat_template_kwargs: extra template variables, e.g. mapOf("enable_thinking" to false, "tools" to listOf(...)). */
+    var chatTemplateKwargs: Map<String, Any?> = emptyMap()
     var seed = 42L
     var shuffle = true
     internal val train = mutableListOf<DatasetSpec>()
@@ -71,7 +75,7 @@ fun data(model: Path, method: Method = Method.DPO, workDir: Path = Path.of("out"
     val b = DataBuilder(workDir).apply(block)
     val cfg = DataConfig.builder().rl(if (method == Method.REWARD_MODEL) null else method.key).rewardModel(method == Method.REWARD_MODEL)
         .datasets(b.train).testDatasets(b.test).sequenceLen(b.sequenceLen).valSetSize(b.valSetSize).seed(b.seed)
-        .shuffleMergedDatasets(b.shuffle).chatTemplate(b.chatTemplate).baseDir(Path.of("").toAbsolutePath()).build()
+        .shuffleMergedDatasets(b.shuffle).chatTemplate(b.chatTemplate).chatTemplateJinja(b.chatTemplateJinja).chatTemplateKwargs(b.chatTemplateKwargs).baseDir(Path.of("").toAbsolutePath()).build()
     val tok = HfTokenizer.load(model)
     val r = Preprocessor.run(cfg, tok, TemplateRenderers.of(tok), DataWarnings { System.err.println("data warning: $it") })
     return Data(method, tok, r.train(), r.eval(), model, b.sequenceLen)
