@@ -76,7 +76,6 @@ object ConfigBinder {
             }
         }, warnings)
         val checkpointing = top.bool("gradient_checkpointing") ?: false
-        if (g.chatTemplateKwargs.isNotEmpty()) warnings += "${trl!!.where("chat_template_kwargs")}: chat_template_kwargs are not passed to the prompt template yet"
         return GrpoConfig(top.doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, method, g.loss, g.settings, g.rewards,
             g.chatTemplateKwargs, model.lora, model.loraModelDir, g.reference, g.refSync, loop, boundData.config, checkpointing, warnings)
     }
