@@ -10,7 +10,7 @@ import java.nio.file.Files
 /**
  * The README's first commands run in CI: the quickstart (scaled down by its own length argument, in a
  * fresh JVM as `lathe run` starts it, since it exits 1 when held-out accuracy stays low) and the XOR
- * recipe; and every recipes/*.yml is trained by MethodYamlSpec.
+ * recipe; and every .yml config under recipes/ is trained by MethodYamlSpec.
  */
 class RecipesRunSpec : StringSpec({
     val repo = repoRoot()
