@@ -55,17 +55,14 @@ public final class CheckedRewardRunner implements RewardRunner {
     try {
       for (Reward r : rewards) pending.add(submit(r, samples, groupSize));
       for (int j = 0; j < k; j++) collect(j, pending.get(j), samples, groupSize, table);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new RewardException("interrupted while running reward functions", e);
     } finally {
       for (List<CompletableFuture<?>> fs : pending) for (CompletableFuture<?> f : fs) f.cancel(true);
     }
     return table;
   }
 
-  /** Queues every call of one function; returns as soon as the last one has started (slots are limited). */
-  private List<CompletableFuture<?>> submit(Reward r, List<Sample> samples, int g) throws InterruptedException {
+  /** Queues every call of one function on the pool. */
+  private List<CompletableFuture<?>> submit(Reward r, List<Sample> samples, int g) {
     List<CompletableFuture<?>> fs = new ArrayList<>();
     if (r.perSample() != null) {
       for (Sample s : samples) fs.add(calls.submit(() -> r.perSample().score(s)));

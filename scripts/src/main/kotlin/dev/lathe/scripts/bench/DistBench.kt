@@ -58,8 +58,24 @@ class DistBench(val work: Path, val repo: Path, val hidden: Int, val layers: Int
         }
         val line = Files.readAllLines(log).last { it.startsWith("time per phase: ") }
         val phases = parsePhases(line.removePrefix("time per phase: "))
-        val loop = phases.filterKeys { it != "save" }.values.sum()
+        val loop = phases.filterKeys { it !in setOf("save", "checkpoint", "eval") }.values.sum()
         return Side(steps / loop, (phases["all-reduce"] ?: 0.0) / steps, phases)
+    }
+
+    /** Median ms of one 2-rank all-reduce of `numel` floats: Lathe (in `pieces` tensors) and torch.distributed's Gloo. */
+    fun allReduceMs(numel: Long, iters: Int, pieces: Int, lathe: Boolean): Double {
+        val port = LocalRanks.freePort()
+        val peer = repo.resolve("bench/dist_peer.py").toFile()
+        val procs = (0 until 2).map { r ->
+            val cmd = if (lathe) LocalRanks.javaCommand(AllReduceWorker::class.java.name, listOf("$numel", "$iters", "$pieces"))
+            else PythonPeer.command("/usr/bin/python3", peer, listOf("--rank", "$r", "--port", "$port", "--numel", "$numel", "--iters", "$iters"))
+            ProcessBuilder(cmd).apply { environment().putAll(LocalRanks.environment(port, r, 2, 1)); redirectErrorStream(true) }.start()
+        }
+        val out = procs.map { p -> p.inputStream.bufferedReader().readText().also { p.waitFor() } }
+        procs.forEach { if (it.exitValue() != 0) error("all-reduce run failed:\n" + out.joinToString("\n")) }
+        val line = out[0].lines().lastOrNull { it.startsWith("{") && it.contains("median_ms") }
+            ?: error("the all-reduce run printed no result:\n" + out.joinToString("\n"))
+        return Regex("\"median_ms\": ?([0-9.eE+-]+)").find(line)!!.groupValues[1].toDouble()
     }
 
     companion object {

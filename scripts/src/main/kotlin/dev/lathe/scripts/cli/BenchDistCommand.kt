@@ -4,6 +4,7 @@ import com.github.ajalt.clikt.core.CliktCommand
 import com.github.ajalt.clikt.core.Context
 import com.github.ajalt.clikt.parameters.options.default
 import com.github.ajalt.clikt.parameters.options.option
+import com.github.ajalt.clikt.parameters.types.choice
 import com.github.ajalt.clikt.parameters.types.int
 import dev.lathe.scripts.bench.DistBench
 import java.nio.file.Files
@@ -24,13 +25,15 @@ class BenchDistCommand : CliktCommand(name = "dist") {
     private val microBatch by option("--micro-batch").int().default(8)
     private val steps by option("--steps").int().default(8)
     private val rounds by option("--rounds").int().default(3)
+    private val part by option("--part", help = "steps, all-reduce, or both").choice("steps", "all-reduce", "both").default("both")
 
     override fun run() {
         val repo = Path.of(System.getenv("LATHE_REPO") ?: ".")
         val bench = DistBench(Files.createTempDirectory("lathe-bench-dist"), repo, hidden, layers, microBatch, steps, ranks, threads)
-        val load = { Files.readString(Path.of("/proc/loadavg")).split(" ").take(3).joinToString(" ") }
         echo("DPO full fine-tuning, hidden $hidden x $layers layers (${bench.parameterBytes() shr 20} MiB of fp32 weights), " +
             "global batch $ranks x $microBatch pairs, $steps steps; $ranks processes x ${threads / ranks} thread(s) vs 1 process x $threads")
+        if (part != "steps") allReduce(bench)
+        if (part == "all-reduce") return
         val ratios = mutableListOf<Double>()
         for (r in 1..rounds) {
             // alternate which side runs first, so a drift in the machine's load hits both
@@ -45,6 +48,22 @@ class BenchDistCommand : CliktCommand(name = "dist") {
         }
         echo("median ratio (${ranks}p x ${threads / ranks}t / 1p x ${threads}t): %.2f over $rounds rounds; load %s".format(ratios.sorted()[ratios.size / 2], load()))
     }
+
+    /** The all-reduce alone (2 ranks, the model's fp32 gradient size, a barrier before each), against torch.distributed. */
+    private fun allReduce(bench: DistBench) {
+        val numel = bench.parameterBytes() / 4
+        val ratios = mutableListOf<Double>()
+        for (r in 1..rounds) {
+            val (lathe, torch) = if (r % 2 == 1) bench.allReduceMs(numel, 20, 40, true).let { it to bench.allReduceMs(numel, 20, 40, false) }
+            else bench.allReduceMs(numel, 20, 40, false).let { bench.allReduceMs(numel, 20, 40, true) to it }
+            ratios += lathe / torch
+            echo("all-reduce round $r: $numel floats: Lathe %.2f ms (40 tensors, bucketed), torch.distributed gloo %.2f ms (one tensor), ratio %.2f, load %s"
+                .format(lathe, torch, lathe / torch, load()))
+        }
+        echo("all-reduce median ratio (Lathe / torch.distributed): %.2f over $rounds rounds".format(ratios.sorted()[ratios.size / 2]))
+    }
+
+    private fun load() = Files.readString(Path.of("/proc/loadavg")).split(" ").take(3).joinToString(" ")
 
     private fun json(m: Map<String, Double>) = m.entries.joinToString(",", "{", "}") { "\"${it.key}\":${it.value}" }
 }

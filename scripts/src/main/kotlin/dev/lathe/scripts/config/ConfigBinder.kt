@@ -68,6 +68,7 @@ object ConfigBinder {
         val separate = top.bool("rl_adapter_ref_model") ?: false
         val g = GrpoBinding.bind(top, trl, method, model.lora != null, separate, warnings, ::rewardFunctions)
         GrpoBinding.geometry(top, trl, g.settings, loop.microBatchSize, loop.gradientAccumulationSteps)
+        DistBinding.bind(top) // context_parallel_size > 1 refused (GDPO's sequence parallelism); ddp_* keys checked
         StrictKeys.check(listOfNotNull(top, trl) + boundData.nodes, { n ->
             when {
                 n === top -> AxolotlKeys.ignored

@@ -8,7 +8,6 @@ import dev.lathe.engine.data.DatasetSpec
 import dev.lathe.engine.data.Preprocessor
 import dev.lathe.scripts.cli.PreprocessCommand
 import dev.lathe.scripts.cli.PreprocessInputs
-import dev.lathe.scripts.config.GrpoDataBinding
 import dev.lathe.tests.data.DataTestSupport.jsonl
 import dev.lathe.tests.data.DataTestSupport.tempDir
 import io.kotest.assertions.throwables.shouldThrow
@@ -81,19 +80,5 @@ class GrpoDataSpec : FunSpec({
         // prompt lengths 3, 6, 12, 6 -> sorted 3 6 6 12; nearest rank p50 = 6, p90 = p99 = max = 12
         out shouldContain "prompt                   6      12      12      12"
         out shouldContain "d.jsonl:1: 3 prompt tokens [${ids("<s>", "Hi", "there").joinToString(" ")}]\nHi there\ncolumns: {prompt=Hi there, answer=a, messages=null, conversations=null, id=null, question=null}"
-    }
-
-    test("a GRPO config binds its data half (datasets, template, model folder) without the trl: block") {
-        val dir = tempDir()
-        Files.createDirectories(dir.resolve("model"))
-        jsonl(dir, "d.jsonl", *rows)
-        val yml = dir.resolve("grpo.yml")
-        Files.writeString(yml, "base_model: model\nrl: gdpo\nchat_template: chatml\ntrl:\n  beta: 0.0\ndatasets:\n  - path: d.jsonl\n")
-        val g = GrpoDataBinding.bindOrNull(yml)!!
-        g.data.method.key shouldBe "gdpo"
-        g.data.chatTemplate shouldBe "chatml"
-        g.tokenizerDir shouldBe dir.resolve("model").toAbsolutePath().normalize()
-        Files.writeString(yml, "base_model: model\nrl: dpo\ndatasets:\n  - path: d.jsonl\n")
-        GrpoDataBinding.bindOrNull(yml) shouldBe null
     }
 })

@@ -4,6 +4,8 @@ import com.github.ajalt.clikt.core.parse
 import com.github.ajalt.clikt.testing.test
 import dev.lathe.scripts.cli.InitModelCommand
 import dev.lathe.scripts.cli.RewardCommand
+import dev.lathe.scripts.config.ConfigException
+import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.engine.spec.tempdir
 import io.kotest.matchers.doubles.plusOrMinus
@@ -28,6 +30,7 @@ class RewardCommandSpec : FunSpec({
             base_model: model
             rl: grpo
             chat_template: chatml
+            micro_batch_size: 2
             datasets:
               - path: d.jsonl
             trl:
@@ -64,5 +67,9 @@ class RewardCommandSpec : FunSpec({
         val r = RewardCommand().test(listOf(dpo.path))
         r.statusCode shouldBe 1
         r.stderr shouldContain "needs rl: grpo or rl: gdpo"
+        // a typo in the trl block is the strict binder's error, as for lathe train (main prints it, exit 1)
+        val typo = File(dir, "typo.yml").apply { writeText(yml.readText().replace("max_completion_length", "max_completion_lenght")) }
+        shouldThrow<ConfigException> { RewardCommand().test(listOf(typo.path)) }.message shouldContain
+            "typo.yml:9: unknown key `trl.max_completion_lenght` (did you mean `max_completion_length`?)"
     }
 })

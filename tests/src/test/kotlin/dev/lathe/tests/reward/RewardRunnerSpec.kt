@@ -126,6 +126,18 @@ class RewardRunnerSpec : FunSpec({
             t.failures()[0] shouldBe 1
             log.single() shouldContain "reward function 'slow' timed out (timed out after 200 ms) on sample 0"
         }
+        // a call that swallows its interrupt keeps its thread: the pool adds one so the rest still run
+        val release = java.util.concurrent.CountDownLatch(1)
+        val stubborn = Reward.of("stubborn", 1.0) { s ->
+            if (s.index() == 1) while (true) { try { if (release.await(10, TimeUnit.MILLISECONDS)) break } catch (e: InterruptedException) { } }
+            2.0
+        }
+        run(stubborn, o = opts(1).withTimeout(Duration.ofMillis(200))).use { r ->
+            val t = r.score(round(1, 4), 4)
+            t.values().map { it[0] }.map { if (it.isNaN()) null else it } shouldBe listOf(2.0, null, 2.0, 2.0)
+            t.failures()[0] shouldBe 1
+            release.countDown()
+        }
         run(slow, o = opts(1).withTimeout(Duration.ofMillis(100)).withStrict(true)).use { r ->
             shouldThrow<RewardException> { r.score(round(1, 2), 2) }.message shouldContain "'slow' timed out"
         }
@@ -144,12 +156,12 @@ class RewardRunnerSpec : FunSpec({
         }
     }
 
-    test("queued calls do not each get a thread: 200 calls on 2 workers use a handful of threads") {
+    test("queued calls do not each get a thread: 200 calls on 2 workers use at most 2 threads") {
         val threads = Collections.synchronizedSet(mutableSetOf<String>())
         run(Reward.of("t", 1.0) { threads.add(Thread.currentThread().name); 1.0 }, workers = 2).use { r ->
             r.score(round(50, 4), 4).failures()[0] shouldBe 0
         }
-        (threads.size <= 8) shouldBe true
+        (threads.size <= 2) shouldBe true
     }
 
     test("SampleRound maps a generation round (prompt-major completions) to samples") {
