@@ -40,6 +40,7 @@ public final class Checkpoints {
       deleteTree(tmp);
       Files.createDirectories(tmp);
       model.save(tmp);
+      model.saveState(tmp);
       TensorFile.save(opt.state(), tmp.resolve("optimizer.safetensors"));
       try (Scope s = Scope.open()) {
         TensorFile.save(Map.of("cpu", Runtime.rngState()), tmp.resolve("rng_state.safetensors"));
@@ -86,6 +87,7 @@ public final class Checkpoints {
     }
     TrainState st = TrainState.read(dir.resolve(STATE));
     model.load(dir);
+    model.loadState(dir);
     try (Scope s = Scope.open()) {
       long optSteps = Long.parseLong(Files.readString(dir.resolve("optimizer_steps.txt")).strip());
       opt.load(TensorFile.load(dir.resolve("optimizer.safetensors")), optSteps);

@@ -14,7 +14,7 @@ import dev.lathe.engine.train.grpo.GrpoPrompt
 import dev.lathe.engine.train.grpo.GrpoSettings
 import dev.lathe.engine.train.grpo.GrpoTraining
 import dev.lathe.engine.train.methods.PolicyLoader
-import dev.lathe.scripts.cli.ConfigRun
+import dev.lathe.engine.data.TemplateRenderers
 import java.nio.file.Files
 import java.nio.file.Path
 
@@ -52,7 +52,7 @@ class GrpoSpec : RunSpec("grpo") {
 /** Prompts for GRPO from rows: `prompt` is text (tokenised with special tokens) or a message list (chat template). */
 fun prompts(model: Path, rows: List<Map<String, Any?>>, key: String = "prompt"): List<GrpoPrompt> {
     val tok = HfTokenizer.load(model)
-    val renderer by lazy { ConfigRun.templates(tok).forTemplate("tokenizer_default", null, emptyMap()) }
+    val renderer by lazy { TemplateRenderers.of(tok).forTemplate("tokenizer_default", null, emptyMap()) }
     return rows.mapIndexed { i, r ->
         when (val p = r[key]) {
             is String -> GrpoPrompt(tok.encode(p, true), p, r)

@@ -81,4 +81,13 @@ class FirstRunSpec : StringSpec({
         r.stderr shouldContain "E: Unable to locate package update -qq"
         r.stderr shouldContain "failed; the full log is $root/.lathe-cache/setup.log"
     }
+
+    "the launcher's JDK floor, Maven's enforcer and the README agree with the release the code targets" {
+        val repo = repoRoot()
+        val pom = Files.readString(repo.resolve("pom.xml"))
+        val release = Regex("<maven.compiler.release>(\\d+)<").find(pom)!!.groupValues[1]
+        Regex("(?m)^JDK_FLOOR=(\\d+)$").find(Files.readString(repo.resolve("lathe")))!!.groupValues[1] shouldBe release
+        Regex("<requireJavaVersion>\\s*<version>\\[(\\d+),\\)").find(pom)!!.groupValues[1] shouldBe release
+        Files.readString(repo.resolve("README.md")) shouldContain "a JDK >= $release"
+    }
 })

@@ -7,7 +7,9 @@ import dev.lathe.engine.data.PreparedRow
 import dev.lathe.engine.data.Preprocessor
 import dev.lathe.engine.data.TextExample
 import dev.lathe.engine.align.Losses
+import dev.lathe.engine.io.ModelConfig
 import dev.lathe.engine.io.SafetensorsCheckpoint
+import dev.lathe.engine.model.Architectures
 import dev.lathe.engine.model.CausalLM
 import dev.lathe.engine.model.Models
 import dev.lathe.engine.model.PeftAdapters
@@ -137,6 +139,18 @@ class MalformedInputSpec : StringSpec({
         Files.copy(model.resolve("model.safetensors"), m.resolve("model.safetensors"))
         Files.writeString(m.resolve("config.json"), Files.readString(model.resolve("config.json")).replace(Regex("\"hidden_size\": *\\d+"), "\"hidden_size\": \"big\""))
         error { Models.load(m, DType.F32).close() } shouldContain "badcfg/config.json"
+    }
+
+    "model config: Qwen2 use_sliding_window with layers that would slide is refused, not ignored" {
+        val m = dir.resolve("qwen2cfg").also { Files.createDirectories(it) }
+        fun cfg(maxWindowLayers: Int) = Files.writeString(m.resolve("config.json"), Files.readString(model.resolve("config.json"))
+            .replace(Regex("\"model_type\": *\"llama\""), "\"model_type\": \"qwen2\", \"use_sliding_window\": true, \"sliding_window\": 4, \"max_window_layers\": $maxWindowLayers")
+            .replace("LlamaForCausalLM", "Qwen2ForCausalLM"))
+        cfg(0)
+        error { Architectures.spec(ModelConfig.read(m.resolve("config.json")), DType.F32) } shouldContain
+            "config.json: use_sliding_window: true with max_window_layers 0 < num_hidden_layers 1 gives layers 0..0 sliding-window attention (window 4)"
+        cfg(1) // every layer below max_window_layers: full attention everywhere, as transformers runs it
+        Architectures.spec(ModelConfig.read(m.resolve("config.json")), DType.F32).slidingWindow() shouldBe null
     }
 
     // ---- adapters

@@ -87,7 +87,7 @@ public final class Training {
 
   private RunResult runPairs(CausalLM policy, PairLoss pl) {
     try (Reference ref = reference(policy, pl)) {
-      var loopRun = new TrainLoop<>(loop, new PolicyState(policy, baseModelDir), new PairStep(policy, pl, ref),
+      var loopRun = new TrainLoop<>(loop, state(policy, ref), new PairStep(policy, pl, ref),
           PairRows.source(train, padId, 0), PairRows.source(eval, padId, train.size())).log(log);
       if (syncAlpha != null) loopRun.onStepEnd(step -> sync(ref, policy, step));
       return loopRun.run();
@@ -99,7 +99,7 @@ public final class Training {
       throw new IllegalArgumentException("precompute_ref_log_probs is not supported for KTO (its KL pairs depend on the micro-batch)");
     }
     try (Reference ref = reference(policy, kl)) {
-      var loopRun = new TrainLoop<>(loop, new PolicyState(policy, baseModelDir), new KtoStep(policy, kl, ref),
+      var loopRun = new TrainLoop<>(loop, state(policy, ref), new KtoStep(policy, kl, ref),
           KtoRows.source(train, padId, kl.needsKl(), 0), KtoRows.source(eval, padId, kl.needsKl(), train.size()))
           .log(log).reduceMetrics(KtoMetrics::reduce);
       if (syncAlpha != null) loopRun.onStepEnd(step -> sync(ref, policy, step));
@@ -142,6 +142,13 @@ public final class Training {
       }
     };
     return Precomputed.loadOrCompute(file, all, padId, loop.effectiveEvalBatchSize(), live, log);
+  }
+
+  /** The policy as checkpointed, with TR-DPO's synced reference and bco_pair's running mean beside it. */
+  private RunState state(CausalLM policy, Reference ref) {
+    CausalLM synced = syncAlpha != null && ref != null && ref.model() != policy ? ref.model() : null;
+    var bco = loss instanceof dev.lathe.engine.align.DpoLoss d ? d.bcoState().orElse(null) : null;
+    return new RunState(new PolicyState(policy, baseModelDir), synced, bco);
   }
 
   private void sync(Reference ref, CausalLM policy, long step) {
