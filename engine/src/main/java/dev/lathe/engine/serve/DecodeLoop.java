@@ -144,7 +144,8 @@ public final class DecodeLoop implements AutoCloseable {
         List<Completion> mine = new ArrayList<>(k);
         for (Completion c : out.subList(at, at + k)) {
           // prompt indices are the batch's; the job knows only its own prompts
-          mine.add(new Completion(c.prompt() - firstPrompt, c.sample(), c.tokens(), c.text(), c.logprobs(), c.finishReason()));
+          mine.add(new Completion(c.prompt() - firstPrompt, c.sample(), c.tokens(), c.text(), c.logprobs(), c.finishReason(),
+              c.promptIds(), c.thresholds(), c.policyVersion()));
           completionTokens.addAndGet(c.tokens().length);
         }
         at += k;

@@ -46,6 +46,8 @@ public final class GrpoTraining {
   public Double syncAlpha;
   public long syncSteps = RefSync.DEFAULT_SYNC_STEPS;
   public Path baseModelDir;
+  /** Where rollouts come from; null = the in-process rollout engine on {@link #model}. */
+  public dev.lathe.engine.generate.RolloutEngine rollouts;
   public PrintStream log = System.err;
 
   public RunResult run() {
@@ -65,7 +67,7 @@ public final class GrpoTraining {
         grpo.repetitionPenalty, grpo.numGenerations, null, eosIds, grpo.stopStrings, true);
     try (GrpoReference ref = reference()) {
       CompletionLog clog = new CompletionLog(loop.outputDir, grpo, names, log);
-      RoundMaker maker = new RoundMaker(prompts, geo, grpo, new Generator(model, tokenizer, padId), sampling, rewards, adv, loop.seed, clog::accept);
+      RoundMaker maker = new RoundMaker(prompts, geo, grpo, rollouts != null ? rollouts : new Generator(model, tokenizer, padId)::generate, sampling, rewards, adv, loop.seed, clog::accept);
       GrpoFeed feed = new GrpoFeed(prompts, geo, grpo, maker, model, ref, padId);
       log.println("grpo: " + describe(geo));
       var run = new TrainLoop<>(loop, new PolicyState(model, baseModelDir), new GrpoStep(model, loss, grpo.temperature, log), feed, null).log(log);

@@ -2,7 +2,7 @@ package dev.lathe.engine.train.grpo;
 
 import dev.lathe.engine.align.GroupAdvantages;
 import dev.lathe.engine.generate.Completion;
-import dev.lathe.engine.generate.Generator;
+import dev.lathe.engine.generate.RolloutEngine;
 import dev.lathe.engine.generate.Sampling;
 import dev.lathe.engine.reward.RewardRunner;
 import dev.lathe.engine.reward.Sample;
@@ -28,7 +28,7 @@ final class RoundMaker {
   private final List<GrpoPrompt> prompts;
   private final GrpoGeometry geo;
   private final GrpoSettings s;
-  private final Generator generator;
+  private final RolloutEngine generator;
   private final Sampling sampling;
   private final RewardRunner rewards;
   private final GroupAdvantages advantages;
@@ -37,7 +37,7 @@ final class RoundMaker {
   private int[] cachedPerm;
   private long cachedEpoch = -1;
 
-  RoundMaker(List<GrpoPrompt> prompts, GrpoGeometry geo, GrpoSettings s, Generator generator, Sampling sampling,
+  RoundMaker(List<GrpoPrompt> prompts, GrpoGeometry geo, GrpoSettings s, RolloutEngine generator, Sampling sampling,
       RewardRunner rewards, GroupAdvantages advantages, long seed, Consumer<Scored> observer) {
     this.prompts = prompts;
     this.geo = geo;
@@ -56,7 +56,7 @@ final class RoundMaker {
     for (int p : chosen) ids.add(prompts.get(p).ids());
     List<Completion> out;
     try (var ph = timer.phase("generation")) {
-      out = generator.generate(ids, sampling);
+      out = generator.generate(ids, sampling, number); // the round number tags (and versions) the policy
     }
     int g = geo.numGenerations();
     List<Sample> samples = new ArrayList<>(out.size());
