@@ -8,6 +8,7 @@ import dev.lathe.engine.nn.Module;
 import dev.lathe.engine.nn.RmsNorm;
 import dev.lathe.engine.nn.Rotary;
 import dev.lathe.engine.tensor.Grad;
+import dev.lathe.engine.tensor.Scope;
 import dev.lathe.engine.tensor.Tensor;
 import dev.lathe.engine.tensor.Tensors;
 import java.util.ArrayList;
@@ -78,7 +79,11 @@ public final class Decoder extends Module {
       x = p.output();
     } else {
       for (int i = 0; i < layers.size(); i++) {
-        x = layers.get(i).forward(x, cosSin, mask, cache == null ? null : cache.slot(i));
+        // each layer in its own scope: what autograd does not save dies when the layer returns
+        // (PyTorch's reference counting frees it there too), so only one layer's transients are alive
+        try (Scope sc = Scope.open()) {
+          x = sc.keep(layers.get(i).forward(x, cosSin, mask, cache == null ? null : cache.slot(i)));
+        }
       }
     }
     if (cache != null) cache.advance(s);

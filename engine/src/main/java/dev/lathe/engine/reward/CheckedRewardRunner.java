@@ -49,19 +49,23 @@ public final class CheckedRewardRunner implements RewardRunner {
     checkLayout(samples, groupSize);
     int n = samples.size(), k = rewards.size();
     List<List<CompletableFuture<?>>> pending = new ArrayList<>(k);
-    for (Reward r : rewards) pending.add(submit(r, samples, groupSize));
     double[][] values = new double[n][k];
     for (double[] row : values) Arrays.fill(row, Double.NaN);
     RewardTable table = new RewardTable(values, new int[k], new int[k]);
     try {
+      for (Reward r : rewards) pending.add(submit(r, samples, groupSize));
       for (int j = 0; j < k; j++) collect(j, pending.get(j), samples, groupSize, table);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RewardException("interrupted while running reward functions", e);
     } finally {
       for (List<CompletableFuture<?>> fs : pending) for (CompletableFuture<?> f : fs) f.cancel(true);
     }
     return table;
   }
 
-  private List<CompletableFuture<?>> submit(Reward r, List<Sample> samples, int g) {
+  /** Queues every call of one function; returns as soon as the last one has started (slots are limited). */
+  private List<CompletableFuture<?>> submit(Reward r, List<Sample> samples, int g) throws InterruptedException {
     List<CompletableFuture<?>> fs = new ArrayList<>();
     if (r.perSample() != null) {
       for (Sample s : samples) fs.add(calls.submit(() -> r.perSample().score(s)));

@@ -15,9 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs user calls with at most {@code workers} at once and an optional per-call time limit that starts
- * when the call starts (not when it is queued). Threads come from a cached pool and the limit is a
- * semaphore, not a fixed pool: a call that timed out but ignores its interrupt keeps its thread, yet
- * gives back its slot, so one hung reward cannot starve the others.
+ * when the call starts (not when it is queued). The limit is a semaphore taken by the submitting thread
+ * before a call is handed to a cached pool, so threads exist only for running calls (not one per queued
+ * call), and a call that timed out but ignores its interrupt keeps its thread yet gives back its slot:
+ * one hung reward cannot starve the others.
  */
 final class TimedCalls implements AutoCloseable {
   private final ExecutorService threads;
@@ -32,20 +33,21 @@ final class TimedCalls implements AutoCloseable {
     this.timer = timeout == null ? null : Executors.newSingleThreadScheduledExecutor(daemon("lathe-reward-timer-"));
   }
 
-  <T> CompletableFuture<T> submit(Callable<T> body) {
+  /** Blocks until a slot is free, then starts the call; the future completes with its value or failure. */
+  <T> CompletableFuture<T> submit(Callable<T> body) throws InterruptedException {
+    slots.acquire();
     CompletableFuture<T> result = new CompletableFuture<>();
-    threads.execute(() -> run(body, result));
+    try {
+      threads.execute(() -> run(body, result));
+    } catch (RuntimeException e) { // rejected: the pool was closed
+      slots.release();
+      throw e;
+    }
     return result;
   }
 
   private <T> void run(Callable<T> body, CompletableFuture<T> result) {
     Thread.interrupted(); // a pooled thread starts every call clean
-    try {
-      slots.acquire();
-    } catch (InterruptedException e) {
-      result.completeExceptionally(e);
-      return;
-    }
     Call call = new Call(Thread.currentThread());
     ScheduledFuture<?> alarm = timer == null ? null
         : timer.schedule(() -> call.expire(result, timeout, slots), timeout.toNanos(), TimeUnit.NANOSECONDS);

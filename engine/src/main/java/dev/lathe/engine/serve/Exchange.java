@@ -9,6 +9,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 
@@ -64,6 +66,33 @@ final class Exchange {
 
   /** Registers a callback for a connection failure while the request is being handled (client gone). */
   void onFailure(Runnable r) { request.addFailureListener(t -> r.run()); }
+
+  private boolean pipelined;
+
+  /**
+   * Whether the client has closed its connection. Jetty notices a peer's FIN only when someone reads, and
+   * nobody reads while a handler waits for the decode thread; so this reads the socket itself once the
+   * request body is consumed: -1 = gone. Bytes instead mean a pipelined next request, which this
+   * connection can no longer serve: the response then carries "Connection: close" and the client
+   * retries that request on a new connection (what HTTP/1.1 requires of pipelining clients).
+   */
+  boolean clientGone() {
+    EndPoint ep = request.getConnectionMetaData().getConnection().getEndPoint();
+    if (!ep.isOpen() || ep.isInputShutdown()) return true;
+    if (pipelined) return false;
+    try {
+      ByteBuffer probe = BufferUtil.allocate(1);
+      int n = ep.fill(probe);
+      if (n < 0) return true;
+      if (n > 0) {
+        pipelined = true;
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+      }
+      return false;
+    } catch (IOException e) {
+      return true;
+    }
+  }
 
   void send(int status, Object value) throws IOException {
     byte[] bytes = JSON.writeValueAsBytes(value);

@@ -78,6 +78,21 @@ public final class LatheServer implements AutoCloseable {
 
   public ServedModel model() { return model; }
 
+  /** Loads a PEFT adapter into the LoRA slot (on the decode thread) under name, active; returns its version. */
+  public long loadAdapter(String name, java.nio.file.Path dir) {
+    try {
+      return loop.control(() -> {
+        model.adapters().load(name, dir, model.adapters().version() + 1);
+        return model.adapters().version();
+      }).get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while loading the adapter", e);
+    }
+  }
+
   /** Blocks until the server stops (the CLI's main thread). */
   public void join() throws InterruptedException { server.join(); }
 

@@ -6,12 +6,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** What every API class shares: the served model, the decode loop, ids for responses. */
 final class ServeContext {
   final ServedModel model;
   final DecodeLoop loop;
+  // how often a waiting request checks that its client is still connected
+  private static final long CLIENT_POLL_MILLIS = 100;
   private final AtomicLong ids = new AtomicLong();
 
   ServeContext(ServedModel model, DecodeLoop loop) {
@@ -45,7 +49,16 @@ final class ServeContext {
     loop.submit(job);
     ex.onFailure(job::cancel);
     try {
-      return job.result().get();
+      while (true) {
+        try {
+          return job.result().get(CLIENT_POLL_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException stillRunning) {
+          if (ex.clientGone()) {
+            job.cancel();
+            throw new ClientGone();
+          }
+        }
+      }
     } catch (InterruptedException e) {
       job.cancel();
       throw e;

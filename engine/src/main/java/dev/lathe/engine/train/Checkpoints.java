@@ -22,6 +22,7 @@ import java.util.stream.Stream;
  */
 public final class Checkpoints {
   private static final Pattern NAME = Pattern.compile("checkpoint-(\\d+)");
+  private static final Pattern TMP = Pattern.compile("\\.checkpoint-\\d+\\.tmp-(\\d+)");
   static final String STATE = "trainer_state.json";
 
   private Checkpoints() {}
@@ -53,6 +54,29 @@ public final class Checkpoints {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write checkpoint " + target + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Deletes the temporary folders of saves that were killed mid-write (their process is gone); a
+   * live process's folder (another run in the same output_dir) is left alone. Returns what it removed.
+   */
+  public static List<Path> sweepAbandoned(Path outputDir) {
+    if (!Files.isDirectory(outputDir)) return List.of();
+    List<Path> removed = new java.util.ArrayList<>();
+    try (Stream<Path> s = Files.list(outputDir)) {
+      for (Path p : s.toList()) {
+        Matcher m = TMP.matcher(p.getFileName().toString());
+        if (!m.matches()) continue;
+        long pid = Long.parseLong(m.group(1));
+        boolean alive = pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        if (alive) continue;
+        deleteTree(p);
+        removed.add(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot clean abandoned checkpoint folders in " + outputDir + ": " + e.getMessage(), e);
+    }
+    return removed;
   }
 
   /** Restores model, optimizer and RNG from dir; returns the saved state (data position, counters). */

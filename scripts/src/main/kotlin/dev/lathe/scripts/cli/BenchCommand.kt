@@ -12,6 +12,7 @@ fun benchCommands() = listOf<CliktCommand>(
     BenchDataCommand(),
     BenchDpoCommand(),
     BenchRolloutCommand(),
+    BenchDistCommand(),
 )
 
 /** `lathe bench <what>`: speed measured against a peer in the same run, never as a timed test. */

@@ -47,11 +47,37 @@ public final class Training {
 
   public RunResult run() {
     if (model == null || loss == null) throw new IllegalStateException("a training needs a model and a loss");
+    if (syncAlpha != null && model.loraSpec() != null) {
+      throw new IllegalArgumentException("sync_ref_model (TR-DPO) with adapter: lora is not supported: the policy's trained weights are "
+          + "its adapters, which a base-model reference cannot take in (TRL refuses it too); train the full model");
+    }
+    checkVocabulary();
     return switch (loss) {
       case PairLoss p -> runPairs(policy(), p);
       case KtoLoss k -> runKto(policy(), k);
       case RewardLoss r -> runReward(r);
     };
+  }
+
+  /** Token ids past the embedding would fail inside the forward as "index out of range in self": name the row instead. */
+  private void checkVocabulary() {
+    int vocab = model.spec().vocabSize();
+    for (List<EncodedExample> part : List.of(train, eval)) {
+      for (EncodedExample e : part) {
+        int max = Math.max(0, maxId(e.prompt()));
+        for (int[] c : e.completions()) max = Math.max(max, maxId(c));
+        if (max >= vocab || padId >= vocab) {
+          throw new IllegalArgumentException("row " + e.row().origin() + ": token id " + Math.max(max, padId) + " is past the model's vocabulary ("
+              + "vocab_size " + vocab + " in its config.json): the tokenizer does not belong to this model");
+        }
+      }
+    }
+  }
+
+  private static int maxId(int[] ids) {
+    int m = -1;
+    for (int x : ids) m = Math.max(m, x);
+    return m;
   }
 
   private CausalLM policy() {
