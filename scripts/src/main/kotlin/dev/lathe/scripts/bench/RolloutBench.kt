@@ -72,6 +72,28 @@ class RolloutBench(val layers: Int, val hidden: Int, val heads: Int, val kvHeads
         }
     }
 
+    /**
+     * What row compaction costs against what it saves: milliseconds (best of 3) to move a quarter of
+     * the rows into freed cache rows (RowKvCache.moveRows over every used slot) and of one decode
+     * forward over all rows and over the remaining three quarters, at a full prompt + budget length.
+     */
+    fun compaction(): Triple<Double, Double, Double> = Grad.noGrad {
+        val rows = prompts * samples
+        val cap = (promptLen + newTokens).toLong()
+        RowKvCache.allocate(spec, rows.toLong(), cap, DType.F32).use { cache ->
+            fun best(body: () -> Unit) = (0 until 3).minOf {
+                Scope.open().use { val t0 = System.nanoTime(); body(); (System.nanoTime() - t0) / 1e6 }
+            }
+            fun step(n: Int) = best {
+                cache.prepare(LongArray(n), LongArray(n) { cap - 2 })
+                model.lastLogits(Inputs(Tensors.zeros(longArrayOf(n.toLong(), 1), DType.I64), null, null, null, cache))
+            }
+            val q = rows / 4
+            val move = best { cache.moveRows(LongArray(q) { rows - 1L - it }, LongArray(q) { it.toLong() }, cap - 1) }
+            Triple(move, step(rows), step(rows - q))
+        }
+    }
+
     override fun close() = model.close()
 
     companion object {

@@ -77,6 +77,7 @@ class BenchRolloutCommand : CliktCommand(name = "rollout") {
         val bwLimit = rows / (bytes / (bw * 1e9))                       // tokens/s if a step only streamed the weights once
         val gemmLimit = gemm?.let { it * 1e9 / (2.0 * bytes / 4) }       // tokens/s if every matmul ran at the GEMM peak
         val calls = b.nativeCallsPerForward()
+        val (move, full, fewer) = b.compaction()
         echo("rollout: ${shape.describe()}; $prompts prompts x G=$samples x $newTokens new tokens (prompt $promptLen); " +
             "T=$temperature top-k $topK top-p $topP; $threads threads; load average ${loadAverage()}")
         echo("%-8s %10s %12s".format("side", "median s", "tokens/s"))
@@ -98,6 +99,10 @@ class BenchRolloutCommand : CliktCommand(name = "rollout") {
             .format(bytes / 1e6, bw, bwLimit) + (gemmLimit?.let { "GEMM peak %.1f GFLOP/s -> %.0f tokens/s at %d rows; ".format(gemm, it, rows) } ?: "") +
             "Lathe reaches %.0f%% of the tighter one".format(100 * tokens / ls / minOf(bwLimit, gemmLimit ?: bwLimit)))
         echo("native calls (tensor results) per decode forward: $calls (%.1f per layer)".format(calls.toDouble() / shape.layers))
+        echo(("row compaction at %d positions: moving %d rows %.1f ms; a decode forward over %d rows %.1f ms, over %d rows %.1f ms " +
+            "(pays back after %.1f steps)").format(promptLen + newTokens, rows / 4, move, rows, full, rows - rows / 4, fewer,
+            if (full > fewer) move / (full - fewer) else Double.POSITIVE_INFINITY))
+        out[0] = out[0] + mapOf("compaction_move_ms" to move, "decode_forward_ms_all_rows" to full, "decode_forward_ms_three_quarters" to fewer)
         val json = ObjectMapper()
         out.forEach { echo(json.writeValueAsString(it)) }
     }
