@@ -56,7 +56,7 @@ public final class GrpoPrompts {
     ChatRenderer r = null;
     String why = null;
     try {
-      r = templates == null ? null : templates.forTemplate(choice, cfg.chatTemplateJinja);
+      r = templates == null ? null : templates.forTemplate(choice, cfg.chatTemplateJinja, cfg.chatTemplateKwargs);
     } catch (RuntimeException e) {
       why = e.getMessage();
     }

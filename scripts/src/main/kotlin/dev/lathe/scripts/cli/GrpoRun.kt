@@ -65,7 +65,7 @@ object GrpoRun {
      * the generation prompt and tokenised without added special tokens; a text prompt is tokenised with them.
      */
     fun prompts(cfg: GrpoConfig, tok: Tokenizer, rows: List<PreparedRow>): List<GrpoPrompt> {
-        val renderer by lazy { ConfigRun.templates(tok).forTemplate(cfg.data.chatTemplate ?: "tokenizer_default", cfg.data.chatTemplateJinja) }
+        val renderer by lazy { ConfigRun.templates(tok).forTemplate(cfg.data.chatTemplate ?: "tokenizer_default", cfg.data.chatTemplateJinja, cfg.data.chatTemplateKwargs) }
         return rows.map { r ->
             when (val p = r.text().grpoPrompt()) {
                 is String -> GrpoPrompt(tok.encode(p, true), p, r.columns())

@@ -52,7 +52,7 @@ class GrpoSpec : RunSpec("grpo") {
 /** Prompts for GRPO from rows: `prompt` is text (tokenised with special tokens) or a message list (chat template). */
 fun prompts(model: Path, rows: List<Map<String, Any?>>, key: String = "prompt"): List<GrpoPrompt> {
     val tok = HfTokenizer.load(model)
-    val renderer by lazy { ConfigRun.templates(tok).forTemplate("tokenizer_default", null) }
+    val renderer by lazy { ConfigRun.templates(tok).forTemplate("tokenizer_default", null, emptyMap()) }
     return rows.mapIndexed { i, r ->
         when (val p = r[key]) {
             is String -> GrpoPrompt(tok.encode(p, true), p, r)
