@@ -62,7 +62,7 @@ public record Scored(Tensor tokenLogps, Tensor completionMask, Tensor realMask, 
     LogProbs.Result r = LogProbs.ofLabels(h, weight, lab, null, CHUNK);
     Tensor zeros = Tensors.zeros(n * len);
     return new LogProbs.Result(zeros.indexAdd(0, idx, r.logps().reshape(-1)).view(n, len),
-        zeros.indexAdd(0, idx, r.logitSums().reshape(-1)).view(n, len));
+        zeros.indexAdd(0, idx, r.logitSums().reshape(-1)).view(n, len), zeros.indexAdd(0, idx, r.entropy().reshape(-1)).view(n, len));
   }
 
   /** Completion log-probs [rows, s-1] of a row range (masked positions are 0). */
