@@ -20,7 +20,11 @@ public final class Tensor implements AutoCloseable {
   }
 
   /** Wraps a fresh handle into the current scope. */
+  // tensors wrapped so far (all threads; racy increments, a diagnostic): one per tensor-returning native call
+  static long wrapped;
+
   static Tensor wrap(long h) {
+    wrapped++;
     Tensor t = new Tensor(h);
     Scope.current().adopt(t);
     return t;

@@ -97,6 +97,9 @@ public final class Tensors {
   /** Wraps fresh handles returned by a generated {@code dev.lathe.ffi.Ops} call into the current scope. */
   public static Tensor[] adopt(long... handles) { return Tensor.wrapAll(handles); }
 
+  /** Tensors wrapped since start (one per tensor-returning native call; approximate across threads): benchmarks count calls with it. */
+  public static long createdCount() { return Tensor.wrapped; }
+
   /** Native tensor handles still alive (all threads): the leak detector's number. */
   public static long liveCount() { return Torch.liveTensors(); }
 }

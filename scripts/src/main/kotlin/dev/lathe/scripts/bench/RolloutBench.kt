@@ -64,10 +64,9 @@ class RolloutBench(val layers: Int, val hidden: Int, val heads: Int, val kvHeads
             Scope.open().use {
                 cache.prepare(LongArray(rows), LongArray(rows) { promptLen.toLong() })
                 val ids = Tensors.zeros(longArrayOf(rows.toLong(), 1), DType.I64)
-                Scope.open().use { inner ->
-                    model.lastLogits(Inputs(ids, null, null, null, cache))
-                    inner.size()
-                }
+                val before = Tensors.createdCount()
+                model.lastLogits(Inputs(ids, null, null, null, cache))
+                (Tensors.createdCount() - before).toInt()
             }
         }
     }
