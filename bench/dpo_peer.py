@@ -122,7 +122,7 @@ def main():
     completion[:, a.prompt:] = 1
 
     def step():
-        t = {}
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16):
             pol = sequence_logps(policy, ids, mask, completion)
@@ -137,16 +137,18 @@ def main():
         opt.step()
         opt.zero_grad(set_to_none=True)
         t4 = time.perf_counter()
-        return t4 - t0, {"policy": (t1 - t0) + (t3 - t2), "reference": t2 - t1, "optimizer": t4 - t3}
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+        cost = {"user_s": r1.ru_utime - r0.ru_utime, "sys_s": r1.ru_stime - r0.ru_stime, "minor_faults": r1.ru_minflt - r0.ru_minflt}
+        return t4 - t0, {"policy": (t1 - t0) + (t3 - t2), "reference": t2 - t1, "optimizer": t4 - t3}, cost
 
     step()  # warm-up
     runs = sorted((step() for _ in range(a.steps)), key=lambda r: r[0])
-    secs, phases = runs[len(runs) // 2]
+    secs, phases, cost = runs[len(runs) // 2]
     tokens = n * a.seq
     print(json.dumps({"side": "pytorch", "step_s": secs, "tokens_per_s": tokens / secs,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
                       "phases_s": phases, "torch": torch.__version__, "threads": torch.get_num_threads(),
-                      "bf16": a.bf16}))
+                      "bf16": a.bf16, **cost}))
 
 
 if __name__ == "__main__":

@@ -44,6 +44,14 @@ inline at::TensorOptions opts(c10::ScalarType dt, c10::Device dev) {
 // tokens at or above a per-token logit threshold -> {logps [n], logit sums [n], entropy [n] (no grad)}
 std::vector<at::Tensor> label_logprobs(const at::Tensor& hidden, const at::Tensor& weight, const at::Tensor& labels,
                                        const c10::optional<at::Tensor>& threshold, int64_t chunk);
+// shim_adamw.cpp: torch.optim.AdamW's update over all parameters in one pass each (bias corrections given)
+void adamw_step(const std::vector<at::Tensor>& params, const std::vector<at::Tensor>& grads,
+                const std::vector<at::Tensor>& exp_avg, const std::vector<at::Tensor>& exp_avg_sq, double lr,
+                double beta1, double beta2, double eps, double weight_decay, double bc1, double bc2_sqrt);
+// shim_fused.cpp: fused forward/backward kernels (composed ATen ops for inputs the loops do not cover)
+at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& w, double eps);       // w * x / sqrt(mean(x^2) + eps)
+at::Tensor silu_mul(const at::Tensor& g, const at::Tensor& u);                  // silu(g) * u
+at::Tensor rotary(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin);  // x cos + rotate_half(x) sin
 void wrap_list(const std::vector<at::Tensor>& ts, lt_tensor** out, int64_t* n);
 char* dup(const std::string& s);
 char* error_message(const char* what);

@@ -45,9 +45,11 @@ fun commands() = listOf<CliktCommand>(
     dev.lathe.scripts.cli.ServeCommand(),
     dev.lathe.scripts.cli.VllmServeCommand(),
     dev.lathe.scripts.cli.PreprocessCommand(dev.lathe.scripts.cli.ConfigRun::preprocessInputs),
+    dev.lathe.scripts.cli.RewardCommand(),
 )
 
 fun main(args: Array<String>) {
+    quietSlf4j()
     try {
         Lathe().subcommands(commands()).main(args)
     } catch (e: Exception) {
@@ -56,4 +58,14 @@ fun main(args: Array<String>) {
         if (System.getenv("LATHE_DEBUG") != null) e.printStackTrace()
         exitProcess(1)
     }
+}
+
+/**
+ * SLF4J's own start-up notes ("No SLF4J providers were found", "Ignoring binding found at
+ * kotlin-main-kts.jar": that jar bundles a 1.x binder) are warnings about the classpath, not about the
+ * user's run; only SLF4J's errors are shown. Lathe logs nothing through SLF4J (Jetty and DJL do, and
+ * without a provider their logs are dropped, as intended for a CLI).
+ */
+private fun quietSlf4j() {
+    if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR")
 }

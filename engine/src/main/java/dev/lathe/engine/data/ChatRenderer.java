@@ -15,10 +15,11 @@ public interface ChatRenderer {
   /**
    * Finds the renderer for a template choice: `name` is Axolotl's chat_template value (a bundled
    * name such as "chatml" or "llama3", "tokenizer_default", "tokenizer_default_fallback_NAME",
-   * "jinja"); `jinja` is chat_template_jinja (inline source or a file path) or null.
+   * "jinja"); `jinja` is chat_template_jinja (inline source or a file path) or null; `kwargs` is
+   * chat_template_kwargs (extra template variables such as tools or enable_thinking; may be empty).
    */
   @FunctionalInterface
   interface Source {
-    ChatRenderer forTemplate(String name, String jinja);
+    ChatRenderer forTemplate(String name, String jinja, Map<String, Object> kwargs);
   }
 }

@@ -1,7 +1,10 @@
 package dev.lathe.engine.data;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -22,6 +25,8 @@ public final class DataConfig {
   public final long seed;
   public final String chatTemplate;
   public final String chatTemplateJinja;
+  /** chat_template_kwargs: extra template variables (tools, enable_thinking, ...), as transformers' apply_chat_template(**kwargs). */
+  public final Map<String, Object> chatTemplateKwargs;
   public final String datasetPreparedPath;
   public final boolean skipPrepareDataset;
   /** Relative dataset paths resolve against this folder (the config file's folder). */
@@ -40,6 +45,7 @@ public final class DataConfig {
     this.seed = b.seed;
     this.chatTemplate = b.chatTemplate;
     this.chatTemplateJinja = b.chatTemplateJinja;
+    this.chatTemplateKwargs = Collections.unmodifiableMap(new LinkedHashMap<>(b.chatTemplateKwargs)); // values may be null
     this.datasetPreparedPath = b.datasetPreparedPath;
     this.skipPrepareDataset = b.skipPrepareDataset;
     this.baseDir = b.baseDir == null ? Path.of("").toAbsolutePath() : b.baseDir;
@@ -63,6 +69,7 @@ public final class DataConfig {
     private long seed = 42;
     private String chatTemplate;
     private String chatTemplateJinja;
+    private Map<String, Object> chatTemplateKwargs = Map.of();
     private String datasetPreparedPath;
     private boolean skipPrepareDataset;
     private Path baseDir;
@@ -93,6 +100,8 @@ public final class DataConfig {
 
     public Builder chatTemplateJinja(String v) { this.chatTemplateJinja = v; return this; }
 
+    public Builder chatTemplateKwargs(Map<String, Object> v) { this.chatTemplateKwargs = Objects.requireNonNull(v); return this; }
+
     public Builder datasetPreparedPath(String v) { this.datasetPreparedPath = v; return this; }
 
     public Builder skipPrepareDataset(boolean v) { this.skipPrepareDataset = v; return this; }
@@ -112,6 +121,12 @@ public final class DataConfig {
       }
       if (valSetSize > 0 && testDatasets != null && !testDatasets.isEmpty()) {
         throw new DataException("config: `val_set_size` and `test_datasets` cannot both be set; use one eval source");
+      }
+      for (String reserved : List.of("messages", "add_generation_prompt")) {
+        if (chatTemplateKwargs.containsKey(reserved)) {
+          throw new DataException("config key `chat_template_kwargs`: '" + reserved + "' is set by Lathe for every "
+              + "render and cannot be a template argument");
+        }
       }
       return new DataConfig(this);
     }

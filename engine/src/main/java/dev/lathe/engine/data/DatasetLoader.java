@@ -153,7 +153,7 @@ public final class DatasetLoader {
       t = f.toString().toLowerCase(Locale.ROOT).contains(".txt") ? "text" : "json";
     }
     try {
-      return switch (t) {
+      Table table = switch (t) {
         case "json", "jsonl" -> JsonRows.read(f);
         case "parquet" -> DuckDbRows.parquet(f);
         case "csv" -> DuckDbRows.csv(f);
@@ -161,6 +161,8 @@ public final class DatasetLoader {
         case "arrow" -> throw new DataException("Arrow files are not supported; convert " + f + " to parquet or jsonl");
         default -> throw new DataException("unknown ds_type '" + dsType + "'; valid: json, parquet, csv, text");
       };
+      if (table.size() == 0) throw new DataException(f + ": expected rows, found none (the file is empty or holds only blank lines)");
+      return table;
     } catch (DataException e) {
       throw new DataException(label + ": " + e.getMessage(), e);
     }

@@ -22,9 +22,14 @@ public final class DuckDbRows {
     return query(file, "SELECT to_json(t) FROM read_parquet(?) t");
   }
 
-  /** CSV with header and type sniffing (integers and floats become numbers, empty cells null). */
+  /**
+   * CSV with header and type sniffing (integers and floats become numbers, empty cells null). A strict
+   * pass with the header's columns runs first: DuckDB's sniffer otherwise reads a ragged file as one
+   * column (or no rows) without a word, and the fault surfaced as a "missing field of row 0".
+   */
   public static Table csv(Path file) {
-    return query(file, "SELECT to_json(t) FROM read_csv(?, header = true) t");
+    CsvShape.check(file);
+    return query(file, "SELECT to_json(t) FROM read_csv(?, header = true, delim = ',') t");
   }
 
   @SuppressWarnings("unchecked")

@@ -1,9 +1,7 @@
 package dev.lathe.engine.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,13 +26,11 @@ public final class JsonRows {
     }
   }
 
+  // the first byte that is not ASCII whitespace or part of a UTF-8 BOM (bytes: the text may not be UTF-8)
   private static int firstNonBlank(Path file) throws IOException {
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      int c;
-      while ((c = r.read()) >= 0) {
-        if (!Character.isWhitespace(c) && c != 0xFEFF) {
-          return c;
-        }
+    try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file))) {
+      for (int c; (c = in.read()) >= 0; ) {
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != 0xEF && c != 0xBB && c != 0xBF) return c;
       }
       return -1;
     }
@@ -43,18 +39,11 @@ public final class JsonRows {
   private static Table readLines(Path file) throws IOException {
     List<Map<String, Object>> rows = new ArrayList<>();
     List<String> origins = new ArrayList<>();
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String line;
-      int no = 0;
-      while ((line = r.readLine()) != null) {
-        no++;
-        if (line.isBlank()) {
-          continue;
-        }
-        rows.add(object(line, file + ":" + no));
-        origins.add(file + ":" + no);
-      }
-    }
+    Utf8Lines.forEach(file, (no, line) -> {
+      if (line.isBlank()) return;
+      rows.add(object(line, file + ":" + no));
+      origins.add(file + ":" + no);
+    });
     return Table.ofRows(rows, origins);
   }
 
@@ -64,8 +53,10 @@ public final class JsonRows {
     try {
       v = Json.parse(line);
     } catch (JsonProcessingException e) {
-      throw new DataException(where + ": malformed JSON: " + e.getOriginalMessage()
-          + " (column " + e.getLocation().getColumnNr() + "); line starts: " + abbreviate(line));
+      String col = e.getLocation() == null ? "" : " (column " + e.getLocation().getColumnNr() + ")";
+      throw new DataException(where + ": malformed JSON: " + e.getOriginalMessage() + col + "; line starts: " + abbreviate(line));
+    } catch (DataException e) {
+      throw new DataException(where + ": " + e.getMessage());
     }
     if (!(v instanceof Map)) {
       throw new DataException(where + ": expected a JSON object per line, found " + kind(v) + ": " + abbreviate(line));
@@ -75,13 +66,17 @@ public final class JsonRows {
 
   @SuppressWarnings("unchecked")
   private static Table readArray(Path file) throws IOException {
-    String text = Files.readString(file, StandardCharsets.UTF_8);
+    String text = Utf8Lines.readAll(file);
     Object v;
     try {
       v = Json.parse(text);
     } catch (JsonProcessingException e) {
-      throw new DataException(file + ":" + e.getLocation().getLineNr() + ": malformed JSON: " + e.getOriginalMessage());
+      String line = e.getLocation() == null ? "" : ":" + e.getLocation().getLineNr();
+      throw new DataException(file + line + ": malformed JSON: " + e.getOriginalMessage());
+    } catch (DataException e) {
+      throw new DataException(file + ": " + e.getMessage());
     }
+    if (!(v instanceof List)) throw new DataException(file + ": expected a top-level array of objects, found " + kind(v));
     List<Object> items = (List<Object>) v;
     List<Map<String, Object>> rows = new ArrayList<>(items.size());
     List<String> origins = new ArrayList<>(items.size());

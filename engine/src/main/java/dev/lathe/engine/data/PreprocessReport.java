@@ -1,6 +1,5 @@
 package dev.lathe.engine.data;
 
-import dev.lathe.engine.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -21,13 +20,12 @@ public record PreprocessReport(Method method, long rowsRead, long trainKept, lon
   public static final double[] PERCENTILES = {50, 90, 99, 100};
 
   static PreprocessReport of(Method m, DatasetPipeline.Prepared p, List<EncodedExample> train, List<EncodedExample> eval,
-      double seconds, Tokenizer tok) {
+      double seconds, List<GrpoPrompt> prompts) {
     Map<String, int[]> pct = new LinkedHashMap<>();
     if (m.isGrpo()) {
-      List<PreparedRow> rows = p.train();
-      if (tok != null) {
-        pct.put("prompt", percentiles(rows.stream().filter(r -> r.text().prompt() != null)
-            .mapToInt(r -> tok.encode(r.text().prompt(), false).length).toArray()));
+      if (!prompts.isEmpty()) {
+        // GRPO: the prompts as the model sees them (template and generation prompt applied)
+        pct.put("prompt", percentiles(prompts.stream().mapToInt(g -> g.ids().length).toArray()));
       }
     } else {
       field(pct, "prompt", train, e -> e.prompt().length);

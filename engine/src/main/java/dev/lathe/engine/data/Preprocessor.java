@@ -9,9 +9,12 @@ import java.util.List;
  * Encoding drops rows whose completion would be empty after truncation (counted in the report).
  */
 public final class Preprocessor {
-  /** Train/eval examples in dataset order after shuffling; GRPO rows are in prepared only. */
+  /**
+   * Train/eval examples in dataset order after shuffling; GRPO rows are in prepared and, rendered and
+   * tokenised, in promptsTrain/promptsEval (empty for other methods, or without a tokenizer).
+   */
   public record Result(DatasetPipeline.Prepared prepared, List<EncodedExample> train, List<EncodedExample> eval,
-      PreprocessReport report) {}
+      PreprocessReport report, List<GrpoPrompt> promptsTrain, List<GrpoPrompt> promptsEval) {}
 
   private Preprocessor() {}
 
@@ -20,14 +23,20 @@ public final class Preprocessor {
     DatasetPipeline.Prepared p = DatasetPipeline.prepare(cfg, tok, templates, warnings);
     List<EncodedExample> train = List.of();
     List<EncodedExample> eval = List.of();
+    List<GrpoPrompt> promptsTrain = List.of();
+    List<GrpoPrompt> promptsEval = List.of();
     if (!cfg.method.isGrpo()) {
       ExampleEncoder enc = new ExampleEncoder(tok, cfg.method, cfg.sequenceLen, p.counts());
       train = encodeAll(enc, p.train());
       eval = encodeAll(enc, p.eval());
+    } else if (tok != null) {
+      GrpoPrompts prompts = new GrpoPrompts(cfg, tok, templates);
+      promptsTrain = prompts.encode(p.train());
+      promptsEval = prompts.encode(p.eval());
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    PreprocessReport report = PreprocessReport.of(cfg.method, p, train, eval, seconds, tok);
-    return new Result(p, train, eval, report);
+    PreprocessReport report = PreprocessReport.of(cfg.method, p, train, eval, seconds, promptsTrain);
+    return new Result(p, train, eval, report, promptsTrain, promptsEval);
   }
 
   static List<EncodedExample> encodeAll(ExampleEncoder enc, List<PreparedRow> rows) {

@@ -57,7 +57,7 @@ public final class PyStr {
     return v.toString();
   }
 
-  /** Python float repr: shortest round-trip digits, ".0" for integral values, inf/nan spelled out. */
+  /** Python's repr(float): io/PyJson's formatter (one for the project), with Python's nan/inf spellings. */
   static String reprDouble(double d) {
     if (Double.isNaN(d)) {
       return "nan";
@@ -65,24 +65,7 @@ public final class PyStr {
     if (Double.isInfinite(d)) {
       return d > 0 ? "inf" : "-inf";
     }
-    if (d == Math.rint(d) && Math.abs(d) < 1e16) {
-      return String.format("%.1f", d);
-    }
-    String s = Double.toString(d);
-    // Java writes 1.0E-5 where Python writes 1e-05
-    int e = s.indexOf('E');
-    if (e < 0) {
-      return s;
-    }
-    String mant = s.substring(0, e);
-    if (mant.endsWith(".0")) {
-      mant = mant.substring(0, mant.length() - 2);
-    }
-    int exp = Integer.parseInt(s.substring(e + 1));
-    if (exp >= -4 && exp < 16) {
-      return new java.math.BigDecimal(s).toPlainString();
-    }
-    return mant + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
+    return dev.lathe.engine.io.PyJson.pyFloat(d);
   }
 
   static String reprString(String s) {

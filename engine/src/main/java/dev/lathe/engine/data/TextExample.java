@@ -22,9 +22,10 @@ public record TextExample(Method method, String prompt, String chosen, String re
   /** Reads the fields its method needs from a transformed row, refusing missing, empty or non-text ones. */
   static TextExample of(Method m, Map<String, Object> row, String origin) {
     if (m.isGrpo()) {
-      Object p = row.get("prompt");
-      if (!(p instanceof String) && !(p instanceof List)) {
-        throw fail(m, row, origin, "'prompt' must be a text or a list of messages, found " + JsonRows.kind(p));
+      Object p = GrpoShapes.prompt(row, origin);
+      if (p == null) {
+        throw new DataException("row " + origin + ": after its type, the row has no prompt; rl: " + m.key + " needs "
+            + GrpoShapes.ACCEPTED + "; found: " + row.keySet());
       }
       return new TextExample(m, p instanceof String s ? s : null, null, null, null, null, p);
     }

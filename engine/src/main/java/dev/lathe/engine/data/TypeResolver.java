@@ -59,7 +59,7 @@ public final class TypeResolver {
     } else if (m == Method.ORPO) {
       if (t.equals("chat_template.argilla")) {
         warnDatasetTemplateIgnored(spec, label, m, warnings);
-        return OrpoAndRewardTypes.orpoArgilla(renderer(cfg.chatTemplate, cfg.chatTemplateJinja, templates, label));
+        return OrpoAndRewardTypes.orpoArgilla(renderer(cfg.chatTemplate, cfg.chatTemplateJinja, cfg, templates, label));
       }
     } else if (m == Method.REWARD_MODEL) {
       if (t.equals("bradley_terry.chat_template")) {
@@ -89,11 +89,11 @@ public final class TypeResolver {
       case "zephyr.nectar" -> FixedFormatTypes.zephyrNectar();
       case "chat_template.default" -> {
         warnDatasetTemplateIgnored(spec, label, m, warnings);
-        yield ChatTemplateTypes.dpoDefault(spec, renderer(cfg.chatTemplate, cfg.chatTemplateJinja, templates, label));
+        yield ChatTemplateTypes.dpoDefault(spec, renderer(cfg.chatTemplate, cfg.chatTemplateJinja, cfg, templates, label));
       }
       case "chat_template.argilla_chat" -> {
         warnDatasetTemplateIgnored(spec, label, m, warnings);
-        yield ChatTemplateTypes.dpoArgillaChat(spec, renderer(cfg.chatTemplate, cfg.chatTemplateJinja, templates, label));
+        yield ChatTemplateTypes.dpoArgillaChat(spec, renderer(cfg.chatTemplate, cfg.chatTemplateJinja, cfg, templates, label));
       }
       default -> null;
     };
@@ -109,19 +109,20 @@ public final class TypeResolver {
 
   private static ChatRenderer datasetRenderer(DatasetSpec spec, DataConfig cfg, ChatRenderer.Source templates, String label) {
     if (spec.chatTemplate != null || spec.chatTemplateJinja != null) {
-      return renderer(spec.chatTemplate, spec.chatTemplateJinja, templates, label);
+      return renderer(spec.chatTemplate, spec.chatTemplateJinja, cfg, templates, label);
     }
-    return renderer(cfg.chatTemplate, cfg.chatTemplateJinja, templates, label);
+    return renderer(cfg.chatTemplate, cfg.chatTemplateJinja, cfg, templates, label);
   }
 
-  private static ChatRenderer renderer(String name, String jinja, ChatRenderer.Source templates, String label) {
+  private static ChatRenderer renderer(String name, String jinja, DataConfig cfg, ChatRenderer.Source templates,
+      String label) {
     if (templates == null) {
       throw new DataException(label + ": this type renders a chat template, but no chat-template renderer was given");
     }
     String choice = name != null ? name : (jinja != null ? "jinja" : "tokenizer_default");
     ChatRenderer r;
     try {
-      r = templates.forTemplate(choice, jinja);
+      r = templates.forTemplate(choice, jinja, cfg.chatTemplateKwargs);
     } catch (RuntimeException e) {
       throw new DataException(label + ": chat_template '" + choice + "': " + e.getMessage(), e);
     }
@@ -133,7 +134,8 @@ public final class TypeResolver {
   }
 
   private static DataException unknown(Method m, String type, String label) {
-    String hint = m.isGrpo() ? "; for a custom GRPO transform (Axolotl's `type: module.fn`), pass a function with "
+    String hint = m.isGrpo() ? "; for a custom GRPO transform (Axolotl's `type: module.fn`), name a function of a Kotlin file "
+        + "beside the config (type: rewards.to_prompt = fun to_prompt in rewards.kts), or pass a function with "
         + "DatasetSpec.Builder.transform in a recipe" : "";
     return new DataException(label + ": unknown dataset type " + type + " for rl: " + m.key + "; valid types: "
         + String.join(", ", validTypes(m)) + (m.isKto() || m.usesDpoTypes() ? ", or a mapping (user_defined)" : "") + hint);

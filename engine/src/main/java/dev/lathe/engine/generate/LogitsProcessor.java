@@ -55,6 +55,42 @@ public final class LogitsProcessor {
     return Tensors.full(new long[]{n}, Double.NEGATIVE_INFINITY, DType.F32);
   }
 
+  /**
+   * The top-k path of the sampler: the k+1 largest processed logits carry everything the filters
+   * need (top-p and min-p only ever drop more of the top k), so after one topk over the vocabulary
+   * nothing full-vocabulary remains. values [n, k+1] are the processed logits (-inf where dropped),
+   * ids their token ids, threshold as in {@link #process}. Null when top-k is off or greedy.
+   */
+  public static Candidates candidates(Tensor logits, Tensor history, Sampling s) {
+    int k = s.topK();
+    if (s.greedy() || k <= 0 || k + 1 >= logits.size(1)) return null;
+    Tensor x = logits.toFloat();
+    if (s.repetitionPenalty() != 1) x = repetitionPenalty(x, history, s.repetitionPenalty());
+    if (s.temperature() != 1) x = x.div(s.temperature());
+    Tensor[] top = x.topk(k + 1, 1, true); // descending
+    Tensor vals = top[0];
+    Tensor kept = vals.ge(vals.narrow(1, k - 1, 1)); // HF's top-k: everything >= the k-th value
+    if (s.topP() < 1) {
+      // HF's top-p over what top-k left: ascending, drop while the cumulative mass is <= 1 - p, never the max
+      Tensor asc = vals.maskedFill(kept.logicalNot(), Double.NEGATIVE_INFINITY).flip(1);
+      Tensor remove = asc.softmax(1).cumsum(1).le(1 - s.topP());
+      remove.narrow(1, k, 1).fill_(0);
+      kept = kept.logicalAnd(remove.flip(1).logicalNot());
+    }
+    if (s.minP() > 0) kept = kept.logicalAnd(vals.ge(vals.narrow(1, 0, 1).add(Math.log(s.minP())))); // p >= minP * p_max
+    Tensor dropped = kept.logicalNot();
+    dropped.narrow(1, k, 1).fill_(1); // the (k+1)-th stands for every token below it (kept only on a tie)
+    Tensor minKept = vals.maskedFill(dropped, Double.POSITIVE_INFINITY).min(1, false)[0];
+    Tensor maxDropped = vals.maskedFill(dropped.logicalNot(), Double.NEGATIVE_INFINITY).max(1, false)[0];
+    Tensor tau = minKept.add(maxDropped).mul(0.5);
+    Tensor out = vals.maskedFill(vals.lt(tau.unsqueeze(1)), Double.NEGATIVE_INFINITY);
+    if (s.repetitionPenalty() != 1) tau = noThreshold(x.size(0));
+    return new Candidates(out, top[1], tau);
+  }
+
+  /** The sampler's candidates on the top-k path: values/ids [n, k+1], threshold [n]. */
+  public record Candidates(Tensor values, Tensor ids, Tensor threshold) {}
+
   static Tensor repetitionPenalty(Tensor x, Tensor history, double penalty) {
     Tensor seen = x.gather(1, history); // [n, t]
     Tensor penalised = Tensors.where(seen.lt(0.0), seen.mul(penalty), seen.div(penalty));

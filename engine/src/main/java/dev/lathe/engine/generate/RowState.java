@@ -21,14 +21,28 @@ final class RowState {
     if (s.eosIds().contains(token)) {
       finish = "eos";
     } else if (!s.stopStrings().isEmpty() && tok != null) {
-      String t = tok.decode(ids(false), true);
-      for (String stop : s.stopStrings()) {
-        int at = t.indexOf(stop);
-        if (at >= 0) {
-          finish = "stop";
-          text = t.substring(0, at);
-          return;
-        }
+      checkStops(s, tok);
+    }
+    if (finish == null && tokens.size() >= s.maxNewTokens()) finish = "length";
+  }
+
+  // Only the decoded tail can hold a stop string that was not there one token ago; a few tokens of
+  // margin beyond the longest stop covers tokens that decode to nothing (partial UTF-8, specials).
+  private void checkStops(Sampling s, Tokenizer tok) {
+    int longest = 0;
+    for (String stop : s.stopStrings()) longest = Math.max(longest, stop.length());
+    int n = Math.min(tokens.size(), longest + 4);
+    int[] tail = new int[n];
+    for (int i = 0; i < n; i++) tail[i] = tokens.get(tokens.size() - n + i);
+    String t = tok.decode(tail, true);
+    for (String stop : s.stopStrings()) {
+      if (!t.contains(stop)) continue;
+      String full = tok.decode(ids(false), true);
+      int at = full.indexOf(stop);
+      if (at >= 0) {
+        finish = "stop";
+        text = full.substring(0, at);
+        return;
       }
     }
   }

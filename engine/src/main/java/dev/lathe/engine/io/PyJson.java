@@ -127,7 +127,7 @@ public final class PyJson {
     String sign = d < 0 ? "-" : "";
     if (exp < -4 || exp >= 16) {
       String mant = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
-      return sign + mant + "e" + (exp < 0 ? "-" : "+") + String.format("%02d", Math.abs(exp));
+      return sign + mant + "e" + (exp < 0 ? "-" : "+") + String.format(java.util.Locale.ROOT, "%02d", Math.abs(exp));
     }
     String plain = bd.abs().toPlainString();
     return sign + (plain.contains(".") ? plain : plain + ".0");

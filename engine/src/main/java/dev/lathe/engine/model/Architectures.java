@@ -39,6 +39,7 @@ public final class Architectures {
   /** The builder's view of a config.json; parameters are created in dtype. */
   public static DecoderSpec spec(ModelConfig c, DType dtype) {
     of(c.modelType());
+    refuseLayerWindows(c);
     if (!c.hiddenAct().equals("silu")) {
       throw new IllegalArgumentException("config.json: hidden_act '" + c.hiddenAct() + "' is not supported (Llama-family MLPs use silu)");
     }
@@ -48,6 +49,24 @@ public final class Architectures {
         isClassifier(c.architectures()) ? Math.max(1, c.numLabels()) : 0, c.padTokenId(), dtype,
         // only Mistral applies sliding_window unconditionally (Qwen2 gates it behind use_sliding_window)
         c.modelType().equals("mistral") ? c.slidingWindow() : null);
+  }
+
+  /**
+   * Qwen2/Qwen3's use_sliding_window: true gives sliding-window attention to the layers from
+   * max_window_layers on (transformers' layer_types) and full attention below. Lathe's decoder applies
+   * one mask to every layer, so a config where some layers would slide is refused rather than run with
+   * full attention in silence; when max_window_layers covers every layer, no layer slides and it loads.
+   */
+  private static void refuseLayerWindows(ModelConfig c) {
+    if (c.modelType().equals("mistral") || !Boolean.TRUE.equals(c.extra().get("use_sliding_window"))) return;
+    Object m = c.extra().get("max_window_layers");
+    int maxWindowLayers = m instanceof Number n ? n.intValue() : 28; // Qwen2Config's default
+    if (c.slidingWindow() != null && maxWindowLayers < c.numHiddenLayers()) {
+      throw new IllegalArgumentException("config.json: use_sliding_window: true with max_window_layers " + maxWindowLayers
+          + " < num_hidden_layers " + c.numHiddenLayers() + " gives layers " + maxWindowLayers + ".." + (c.numHiddenLayers() - 1)
+          + " sliding-window attention (window " + c.slidingWindow() + "), which Lathe does not implement per layer for "
+          + c.modelType() + "; expected use_sliding_window: false (as Qwen's released checkpoints set it)");
+    }
   }
 
   private static RopeSpec rope(ModelConfig c) {

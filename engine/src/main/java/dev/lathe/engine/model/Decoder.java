@@ -8,6 +8,7 @@ import dev.lathe.engine.nn.Module;
 import dev.lathe.engine.nn.RmsNorm;
 import dev.lathe.engine.nn.Rotary;
 import dev.lathe.engine.tensor.Grad;
+import dev.lathe.engine.tensor.Scope;
 import dev.lathe.engine.tensor.Tensor;
 import dev.lathe.engine.tensor.Tensors;
 import java.util.ArrayList;
@@ -64,20 +65,25 @@ public final class Decoder extends Module {
   public Tensor forward(Inputs in) {
     long b = in.batch();
     long s = in.length();
-    KvCache cache = in.cache();
-    long past = cache == null ? 0 : cache.length();
+    AttentionCache cache = in.cache();
     Tensor positions = in.positionIds() != null ? in.positionIds()
-        : Tensors.arange(past, past + s, 1, dev.lathe.engine.tensor.DType.I64).unsqueeze(0).expand(b, s);
+        : cache != null ? cache.positions(b, s)
+        : Tensors.arange(0, s, 1, dev.lathe.engine.tensor.DType.I64).unsqueeze(0).expand(b, s);
     Tensor x = embed.forward(in.ids()); // [b, s, h]
     Tensor[] cosSin = rotary.tables(positions, x.dtype());
-    AttentionMask mask = AttentionMask.build(s, past, in.attentionMask(), in.sequenceIds(), spec.slidingWindow());
+    AttentionMask mask = cache != null ? cache.mask(s, in.attentionMask(), in.sequenceIds(), spec.slidingWindow())
+        : AttentionMask.build(s, 0, in.attentionMask(), in.sequenceIds(), spec.slidingWindow());
     if (checkpointing && cache == null && Grad.isEnabled()) {
       CheckpointedPass p = CheckpointedPass.forward(layerList(), x, cosSin, mask, adapters);
       pending.add(p);
       x = p.output();
     } else {
       for (int i = 0; i < layers.size(); i++) {
-        x = layers.get(i).forward(x, cosSin, mask, cache == null ? null : cache.slot(i));
+        // each layer in its own scope: what autograd does not save dies when the layer returns
+        // (PyTorch's reference counting frees it there too), so only one layer's transients are alive
+        try (Scope sc = Scope.open()) {
+          x = sc.keep(layers.get(i).forward(x, cosSin, mask, cache == null ? null : cache.slot(i)));
+        }
       }
     }
     if (cache != null) cache.advance(s);

@@ -8,7 +8,7 @@ import dev.lathe.engine.tensor.Tensor;
  * null; positionIds [b, s] or null for 0.. (offset by the cache); sequenceIds [b, s] for packed
  * padding-free batches (attention stays within a sequence) or null; cache or null.
  */
-public record Inputs(Tensor ids, Tensor attentionMask, Tensor positionIds, Tensor sequenceIds, KvCache cache) {
+public record Inputs(Tensor ids, Tensor attentionMask, Tensor positionIds, Tensor sequenceIds, AttentionCache cache) {
   public static Inputs of(Tensor ids) { return new Inputs(ids, null, null, null, null); }
 
   /** A padded batch: mask [b, s]. Positions stay 0.. like HF's forward (right padding). */
@@ -26,7 +26,7 @@ public record Inputs(Tensor ids, Tensor attentionMask, Tensor positionIds, Tenso
 
   public Inputs withPositions(Tensor p) { return new Inputs(ids, attentionMask, p, sequenceIds, cache); }
 
-  public Inputs withCache(KvCache c) { return new Inputs(ids, attentionMask, positionIds, sequenceIds, c); }
+  public Inputs withCache(AttentionCache c) { return new Inputs(ids, attentionMask, positionIds, sequenceIds, c); }
 
   public long batch() { return ids.size(0); }
 

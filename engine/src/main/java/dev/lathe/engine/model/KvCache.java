@@ -1,5 +1,6 @@
 package dev.lathe.engine.model;
 
+import dev.lathe.engine.nn.AttentionMask;
 import dev.lathe.engine.nn.KvSlot;
 import dev.lathe.engine.tensor.DType;
 import dev.lathe.engine.tensor.Grad;
@@ -12,7 +13,7 @@ import dev.lathe.engine.tensor.Tensors;
  * decode step writes one slot in place instead of concatenating. Inference only (writes run
  * without autograd). Owns its tensors; close it when generation ends.
  */
-public final class KvCache implements AutoCloseable {
+public final class KvCache implements AttentionCache, AutoCloseable {
   private final Scope owned = Scope.detached();
   private final Tensor[] keys;
   private final Tensor[] values;
@@ -49,7 +50,18 @@ public final class KvCache implements AutoCloseable {
 
   public long batch() { return keys[0].size(0); }
 
-  KvSlot slot(int layer) {
+  @Override
+  public Tensor positions(long b, long s) {
+    return Tensors.arange(length, length + s, 1, DType.I64).unsqueeze(0).expand(b, s);
+  }
+
+  @Override
+  public AttentionMask mask(long s, Tensor attentionMask, Tensor sequenceIds, Integer window) {
+    return AttentionMask.build(s, length, attentionMask, sequenceIds, window);
+  }
+
+  @Override
+  public KvSlot slot(int layer) {
     return (k, v) -> {
       long s = k.size(2);
       if (length + s > capacity) {
@@ -64,7 +76,13 @@ public final class KvCache implements AutoCloseable {
   }
 
   /** Called by the decoder after every layer has appended s positions. */
-  void advance(long s) { length += s; }
+  @Override
+  public void advance(long s) { length += s; }
+
+  /** Layer i's keys / values [b, kv, capacity, d] (RowKvCache copies prefilled rows from them). */
+  Tensor keys(int layer) { return keys[layer]; }
+
+  Tensor values(int layer) { return values[layer]; }
 
   /**
    * A cache whose row i*n + j copies row i (n samples per prompt share the prompt's prefill):

@@ -33,6 +33,7 @@ public final class Models {
       throw e;
     }
     m.setHfConfig(cfg);
+    m.train(false); // as transformers' from_pretrained: dropout off until a trainer asks for training mode
     return m;
   }
 

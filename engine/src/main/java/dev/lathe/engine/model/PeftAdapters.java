@@ -68,7 +68,7 @@ public final class PeftAdapters {
     String type = c.path("peft_type").asText("LORA");
     if (!type.equals("LORA")) throw new FormatException(file, "key 'peft_type': expected \"LORA\", found \"" + type + "\"");
     if (c.path("use_dora").asBoolean(false)) throw new FormatException(file, "key 'use_dora': DoRA adapters are not supported");
-    if (!c.path("r").isInt()) throw new FormatException(file, "key 'r': expected a positive integer, found " + c.get("r"));
+    if (!c.path("r").isInt() || c.get("r").asInt() < 1) throw new FormatException(file, "key 'r': expected a positive integer, found " + c.get("r"));
     JsonNode t = c.get("target_modules");
     List<String> targets = new ArrayList<>();
     boolean all = false;
@@ -86,7 +86,18 @@ public final class PeftAdapters {
 
   /** Adds LoRA layers as configured in dir and loads their weights. */
   public static void load(LanguageModel m, Path dir) {
-    m.addLora(readSpec(dir));
+    Path weights = dir.resolve(WEIGHTS);
+    LoraSpec spec = readSpec(dir);
+    if (!Files.isRegularFile(weights)) {
+      String bin = Files.exists(dir.resolve("adapter_model.bin")) ? " (adapter_model.bin, a pickle, is not read: save with safe_serialization)" : "";
+      throw new FormatException(weights, "expected the adapter's weights here next to " + CONFIG + ", found no file" + bin);
+    }
+    try {
+      m.addLora(spec);
+    } catch (IllegalArgumentException e) {
+      String key = e.getMessage() != null && e.getMessage().startsWith("lora_r") ? "r" : "target_modules";
+      throw new FormatException(dir.resolve(CONFIG), "key '" + key + "': " + e.getMessage());
+    }
     try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(dir.resolve(WEIGHTS))) {
       HfWeights.load(m.adapterParameters(), ck, dir.resolve(WEIGHTS), PREFIX, n -> false);
     }

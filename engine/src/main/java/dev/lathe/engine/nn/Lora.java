@@ -19,24 +19,28 @@ public final class Lora {
   private Lora() {}
 
   public static Map<String, LoraLinear> inject(Module root, LoraSpec spec, AdapterSwitch sw) {
-    Map<String, LoraLinear> out = new LinkedHashMap<>();
     Set<String> unmatched = new TreeSet<>(spec.targets());
-    List<Map.Entry<String, Module>> modules = new ArrayList<>(root.namedModules().entrySet());
-    for (var e : modules) {
+    List<Site> sites = new ArrayList<>();
+    for (var e : new ArrayList<>(root.namedModules().entrySet())) {
       for (var c : e.getValue().children().entrySet()) {
         if (!(c.getValue() instanceof Linear lin)) continue;
         String path = e.getKey().isEmpty() ? c.getKey() : e.getKey() + "." + c.getKey();
         String hit = match(path, c.getKey(), spec);
         if (hit == null) continue;
         unmatched.remove(hit);
-        LoraLinear lora = new LoraLinear(lin, spec, sw);
-        e.getValue().replaceChild(c.getKey(), lora);
-        out.put(path, lora);
+        sites.add(new Site(e.getValue(), c.getKey(), path, lin));
       }
     }
     if (!unmatched.isEmpty()) {
       throw new IllegalArgumentException("lora_target_modules " + unmatched + " match no linear layer of the model; linear layers are named "
           + linearNames(root));
+    }
+    checkSize(sites, spec.r());
+    Map<String, LoraLinear> out = new LinkedHashMap<>();
+    for (Site site : sites) {
+      LoraLinear lora = new LoraLinear(site.linear(), spec, sw);
+      site.parent().replaceChild(site.name(), lora);
+      out.put(site.path(), lora);
     }
     root.requiresGrad(false);
     for (LoraLinear l : out.values()) {
@@ -44,6 +48,24 @@ public final class Lora {
       l.loraB().requiresGrad(true);
     }
     return out;
+  }
+
+  private record Site(Module parent, String name, String path, Linear linear) {}
+
+  /**
+   * Refuses, before allocating, adapters larger than the machine's memory (lora_r: 2000000000 once
+   * surfaced as libtorch's allocation failure naming no key).
+   */
+  private static void checkSize(List<Site> sites, int r) {
+    double params = 0;
+    for (Site s : sites) params += (double) r * (s.linear().inFeatures() + s.linear().outFeatures());
+    double bytes = params * 4 * 4; // fp32 weights, their gradients and AdamW's two moments
+    long total = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+    if (bytes > total) {
+      throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "lora_r: %d gives adapters of %.3g parameters over %d layers "
+          + "(%.3g GB with gradients and optimizer state), more than this machine's %.3g GB of memory; expected a rank such as 8-64",
+          r, params, sites.size(), bytes / 1e9, total / 1e9));
+    }
   }
 
   // the target that selects this path, "*" for all-linear, or null

@@ -36,6 +36,7 @@ public abstract class Module implements AutoCloseable {
 
   protected <M extends Module> M child(String name, M m) {
     children.put(name, m);
+    m.train(training);
     return m;
   }
 
@@ -49,6 +50,7 @@ public abstract class Module implements AutoCloseable {
   /** Replaces a registered child (e.g. a Linear by its LoRA wrapper). Returns the old one. */
   public Module replaceChild(String name, Module m) {
     if (!children.containsKey(name)) throw new IllegalArgumentException("no child module '" + name + "'");
+    m.train(training); // a LoRA layer added to a model in eval mode must not apply dropout
     return children.put(name, m);
   }
 

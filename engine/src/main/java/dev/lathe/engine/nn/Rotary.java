@@ -1,6 +1,7 @@
 package dev.lathe.engine.nn;
 
 import dev.lathe.engine.tensor.DType;
+import dev.lathe.engine.tensor.Fused;
 import dev.lathe.engine.tensor.Tensor;
 import dev.lathe.engine.tensor.Tensors;
 import java.util.List;
@@ -58,12 +59,8 @@ public final class Rotary extends Module {
     return new Tensor[]{c, sn};
   }
 
-  /** x [b, n, s, d] rotated: x cos + rotate_half(x) sin, rotate_half(x) = [-x2, x1]. */
+  /** x [b, n, s, d] rotated: x cos + rotate_half(x) sin, rotate_half(x) = [-x2, x1] (fused in the shim). */
   public static Tensor apply(Tensor x, Tensor[] cosSin) {
-    long half = x.size(-1) / 2;
-    Tensor x1 = x.narrow(-1, 0, half);
-    Tensor x2 = x.narrow(-1, half, half);
-    Tensor rotated = Tensors.cat(List.of(x2.neg(), x1), -1);
-    return x.mul(cosSin[0]).add(rotated.mul(cosSin[1]));
+    return Fused.rotary(x, cosSin[0], cosSin[1]);
   }
 }

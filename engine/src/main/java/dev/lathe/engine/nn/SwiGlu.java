@@ -1,6 +1,7 @@
 package dev.lathe.engine.nn;
 
 import dev.lathe.engine.tensor.DType;
+import dev.lathe.engine.tensor.Fused;
 import dev.lathe.engine.tensor.Tensor;
 
 /** Llama's MLP: down(silu(gate(x)) * up(x)), [b, s, h] -> [b, s, h] through [b, s, ffn]. */
@@ -15,7 +16,7 @@ public final class SwiGlu extends Module implements Layer {
 
   @Override
   public Tensor forward(Tensor x) {
-    Tensor gate = layer("gate_proj").forward(x).silu();
-    return layer("down_proj").forward(gate.mul(layer("up_proj").forward(x)));
+    // silu(gate) * up fused in the shim: one pass, and backward saves only gate and up
+    return layer("down_proj").forward(Fused.siluMul(layer("gate_proj").forward(x), layer("up_proj").forward(x)));
   }
 }

@@ -49,11 +49,11 @@ public final class CheckedRewardRunner implements RewardRunner {
     checkLayout(samples, groupSize);
     int n = samples.size(), k = rewards.size();
     List<List<CompletableFuture<?>>> pending = new ArrayList<>(k);
-    for (Reward r : rewards) pending.add(submit(r, samples, groupSize));
     double[][] values = new double[n][k];
     for (double[] row : values) Arrays.fill(row, Double.NaN);
     RewardTable table = new RewardTable(values, new int[k], new int[k]);
     try {
+      for (Reward r : rewards) pending.add(submit(r, samples, groupSize));
       for (int j = 0; j < k; j++) collect(j, pending.get(j), samples, groupSize, table);
     } finally {
       for (List<CompletableFuture<?>> fs : pending) for (CompletableFuture<?> f : fs) f.cancel(true);
@@ -61,6 +61,7 @@ public final class CheckedRewardRunner implements RewardRunner {
     return table;
   }
 
+  /** Queues every call of one function on the pool. */
   private List<CompletableFuture<?>> submit(Reward r, List<Sample> samples, int g) {
     List<CompletableFuture<?>> fs = new ArrayList<>();
     if (r.perSample() != null) {

@@ -10,6 +10,7 @@ import java.util.function.Consumer;
  * @param timeout per call (one sample, or one group for a per-group function); null = no limit. A call
  *     that runs longer marks its samples unscorable (or fails, with {@code strict}); its thread is
  *     interrupted, but the JVM cannot kill a thread, so code that ignores interrupts keeps a thread busy
+ *     (the pool adds one meanwhile)
  * @param strict a function that throws or times out fails the round instead of marking samples unscorable
  * @param log where the first failure of each function (and each new kind of failure) is reported
  */

@@ -14,8 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ServeContext {
   final ServedModel model;
   final DecodeLoop loop;
-  // how often a waiting request checks that its client is still connected
-  private static final long CLIENT_POLL_MILLIS = 100;
+  // how often a waiting request checks that its client is still connected: a probe is one non-blocking
+  // 1-byte read, and a short period matters because a queued job whose client left must be dropped
+  // before the decode thread admits it (a tiny model frees a batch slot within tens of milliseconds)
+  private static final long CLIENT_POLL_MILLIS = 10;
   private final AtomicLong ids = new AtomicLong();
 
   ServeContext(ServedModel model, DecodeLoop loop) {

@@ -82,6 +82,13 @@ public final class ChatTemplates {
     return ChatTemplate.of("chat_template_jinja", jinja);
   }
 
+  /** Errors in the tokenizer's own template name the file it came from (chat_template.jinja or tokenizer_config.json). */
+  private static String ownTemplateName(Tokenizer tokenizer) {
+    if (!(tokenizer instanceof HfTokenizer h)) return "tokenizer_default";
+    java.nio.file.Path jinja = h.dir().resolve("chat_template.jinja");
+    return (java.nio.file.Files.isRegularFile(jinja) ? jinja : h.dir().resolve("tokenizer_config.json")).toString();
+  }
+
   /**
    * Resolves an Axolotl chat_template value: a built-in name, "tokenizer_default",
    * or "tokenizer_default_fallback_NAME".
@@ -90,7 +97,7 @@ public final class ChatTemplates {
     String fallback = "tokenizer_default_fallback_";
     if (chatTemplate.equals("tokenizer_default") || chatTemplate.startsWith(fallback)) {
       String own = tokenizer.chatTemplate();
-      if (own != null) return ChatTemplate.of("tokenizer_default", own);
+      if (own != null) return ChatTemplate.of(ownTemplateName(tokenizer), own);
       if (chatTemplate.startsWith(fallback)) return builtin(chatTemplate.substring(fallback.length()));
       throw new IllegalArgumentException("chat_template: tokenizer_default, but the tokenizer has no chat_template; "
           + "choose one of " + BUILTIN);

@@ -22,6 +22,14 @@ final class JinjaRewrite {
   private static final Pattern REVERSED = Pattern.compile("([A-Za-z_][\\w.]*(?:\\[[^\\[\\]]*\\])*)\\[::-1\\]");
   private static final Pattern NOT_IS = Pattern.compile(
       "\\bnot\\s+([A-Za-z_][\\w.]*(?:\\[[^\\[\\]]*\\])*)\\s+is\\s+(not\\s+)?([A-Za-z_]\\w*)\\b");
+  /** `in REF` outside for tags, REF a plain name path: checked by JinjaFunctions.container. */
+  private static final Pattern IN_REF = Pattern.compile(
+      "(?<![\\w.])in\\s+([A-Za-z_]\\w*(?:\\.\\w+|\\[[^\\[\\]]*\\])*)(?![\\w.(\\[])");
+  static final String CONTAINER = "__lathe_container";
+  /** The literals none / None (not the test name after `is` / `is not`), outside quotes: PyNone.NONE. */
+  private static final Pattern NONE_LITERAL = Pattern.compile("(?<![\\w.])(?:none|None)(?!\\w|\\s*\\(|\\s*=(?!=))");
+  private static final Pattern IS_BEFORE = Pattern.compile("\\bis\\s+(?:not\\s+)?$");
+  static final String NONE = "__lathe_none()";
   private static final Pattern KWARG = Pattern.compile("\\s*[A-Za-z_]\\w*\\s*=(?!=)");
 
   static String rewrite(String src) {
@@ -36,14 +44,16 @@ final class JinjaRewrite {
       }
       String close = expr ? "}}" : "%}";
       int end = tagEnd(src, i + 2, close);
-      out.append(src, i, i + 2).append(rewriteTag(src.substring(i + 2, end))).append(close);
+      String tag = rewriteTag(src.substring(i + 2, end));
+      if (expr || !tag.strip().replaceFirst("^[-+]", "").strip().startsWith("for ")) tag = checkedIn(tag);
+      out.append(src, i, i + 2).append(tag).append(close);
       i = end + 2;
     }
     return out.toString();
   }
 
   /** Index of the closing delimiter, skipping quoted strings; the end of text if unclosed. */
-  private static int tagEnd(String s, int from, String close) {
+  static int tagEnd(String s, int from, String close) {
     char quote = 0;
     for (int i = from; i < s.length(); i++) {
       char c = s.charAt(i);
@@ -57,6 +67,45 @@ final class JinjaRewrite {
       }
     }
     return s.length() - Math.min(close.length(), s.length()); // leave unclosed tags for Jinjava to report
+  }
+
+  /** x in a.b[0] -> x in __lathe_container(a.b[0]); literals and calls on the right are left alone. */
+  static String checkedIn(String body) {
+    Matcher m = IN_REF.matcher(body);
+    StringBuilder out = new StringBuilder();
+    int last = 0;
+    while (m.find()) {
+      if (inQuotes(body, m.start()) || m.group(1).equals("not")) continue;
+      out.append(body, last, m.start(1)).append(CONTAINER).append('(').append(m.group(1)).append(')');
+      last = m.end();
+    }
+    return out.append(body, last, body.length()).toString();
+  }
+
+  static String noneLiterals(String body) {
+    Matcher m = NONE_LITERAL.matcher(body);
+    StringBuilder out = new StringBuilder();
+    int last = 0;
+    while (m.find()) {
+      if (inQuotes(body, m.start()) || IS_BEFORE.matcher(body.substring(0, m.start())).find()) continue;
+      out.append(body, last, m.start()).append(NONE);
+      last = m.end();
+    }
+    return out.append(body, last, body.length()).toString();
+  }
+
+  private static boolean inQuotes(String s, int pos) {
+    char quote = 0;
+    for (int i = 0; i < pos; i++) {
+      char c = s.charAt(i);
+      if (quote != 0) {
+        if (c == '\\') i++;
+        else if (c == quote) quote = 0;
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      }
+    }
+    return quote != 0;
   }
 
   static String rewriteTag(String body) {
@@ -99,7 +148,8 @@ final class JinjaRewrite {
         }
       }
     }
-    String r = REVERSED.matcher(out).replaceAll(mr -> Matcher.quoteReplacement("(" + mr.group(1) + "|reverse|list)"));
+    String r0 = noneLiterals(out.toString());
+    String r = REVERSED.matcher(r0).replaceAll(mr -> Matcher.quoteReplacement("(" + mr.group(1) + "|reverse|list)"));
     return NOT_IS.matcher(r).replaceAll(mr -> Matcher.quoteReplacement(
         mr.group(1) + " is " + (mr.group(2) == null ? "not " : "") + mr.group(3)));
   }

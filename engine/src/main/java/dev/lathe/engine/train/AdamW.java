@@ -1,5 +1,6 @@
 package dev.lathe.engine.train;
 
+import dev.lathe.engine.tensor.Fused;
 import dev.lathe.engine.tensor.Grad;
 import dev.lathe.engine.tensor.Scope;
 import dev.lathe.engine.tensor.Tensor;
@@ -13,6 +14,8 @@ import java.util.Map;
  * Adam with decoupled weight decay (Loshchilov and Hutter), the arithmetic of torch.optim.AdamW:
  * p *= 1 - lr*wd; m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
  * p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps). Moments are fp32 when the parameter is.
+ * The update runs in the shim ({@link Fused#adamwStep}): one pass over memory per parameter instead of
+ * seven whole-tensor ops, same arithmetic in the same order.
  */
 public final class AdamW implements Optimizer {
   public record Settings(double beta1, double beta2, double eps, double weightDecay) {
@@ -42,20 +45,30 @@ public final class AdamW implements Optimizer {
     steps++;
     double bc1 = 1 - Math.pow(s.beta1(), steps);
     double bc2Sqrt = Math.sqrt(1 - Math.pow(s.beta2(), steps));
+    // two native calls (parameters with and without weight decay), one pass over memory per tensor
+    List<List<Tensor>> decayed = groups();
+    List<List<Tensor>> plain = groups();
     try (Scope sc = Scope.open(); var g = Grad.disabled()) {
       for (Map.Entry<String, Tensor> e : params.entrySet()) {
-        Tensor p = e.getValue();
-        Tensor grad = p.grad();
+        Tensor grad = e.getValue().grad();
         if (grad == null) continue;
-        if (s.weightDecay() != 0 && NamedParams.decays(e.getKey())) p.mul_(1 - lr * s.weightDecay());
-        Tensor m = expAvg.get(e.getKey());
-        Tensor v = expAvgSq.get(e.getKey());
-        m.lerp_(grad, 1 - s.beta1());
-        v.mul_(s.beta2()).addcmul_(grad, grad, 1 - s.beta2());
-        Tensor denom = v.sqrt().div_(bc2Sqrt).add_(s.eps());
-        p.addcdiv_(m, denom, -lr / bc1);
+        List<List<Tensor>> to = s.weightDecay() != 0 && NamedParams.decays(e.getKey()) ? decayed : plain;
+        to.get(0).add(e.getValue());
+        to.get(1).add(grad);
+        to.get(2).add(expAvg.get(e.getKey()));
+        to.get(3).add(expAvgSq.get(e.getKey()));
       }
+      update(decayed, lr, s.weightDecay(), bc1, bc2Sqrt);
+      update(plain, lr, 0, bc1, bc2Sqrt);
     }
+  }
+
+  private static List<List<Tensor>> groups() {
+    return List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+  }
+
+  private void update(List<List<Tensor>> g, double lr, double wd, double bc1, double bc2Sqrt) {
+    Fused.adamwStep(g.get(0), g.get(1), g.get(2), g.get(3), lr, s.beta1(), s.beta2(), s.eps(), wd, bc1, bc2Sqrt);
   }
 
   @Override

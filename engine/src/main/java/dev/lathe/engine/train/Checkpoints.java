@@ -22,6 +22,7 @@ import java.util.stream.Stream;
  */
 public final class Checkpoints {
   private static final Pattern NAME = Pattern.compile("checkpoint-(\\d+)");
+  private static final Pattern TMP = Pattern.compile("\\.checkpoint-\\d+\\.tmp-(\\d+)");
   static final String STATE = "trainer_state.json";
 
   private Checkpoints() {}
@@ -39,6 +40,7 @@ public final class Checkpoints {
       deleteTree(tmp);
       Files.createDirectories(tmp);
       model.save(tmp);
+      model.saveState(tmp);
       TensorFile.save(opt.state(), tmp.resolve("optimizer.safetensors"));
       try (Scope s = Scope.open()) {
         TensorFile.save(Map.of("cpu", Runtime.rngState()), tmp.resolve("rng_state.safetensors"));
@@ -55,6 +57,29 @@ public final class Checkpoints {
     }
   }
 
+  /**
+   * Deletes the temporary folders of saves that were killed mid-write (their process is gone); a
+   * live process's folder (another run in the same output_dir) is left alone. Returns what it removed.
+   */
+  public static List<Path> sweepAbandoned(Path outputDir) {
+    if (!Files.isDirectory(outputDir)) return List.of();
+    List<Path> removed = new java.util.ArrayList<>();
+    try (Stream<Path> s = Files.list(outputDir)) {
+      for (Path p : s.toList()) {
+        Matcher m = TMP.matcher(p.getFileName().toString());
+        if (!m.matches()) continue;
+        long pid = Long.parseLong(m.group(1));
+        boolean alive = pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        if (alive) continue;
+        deleteTree(p);
+        removed.add(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot clean abandoned checkpoint folders in " + outputDir + ": " + e.getMessage(), e);
+    }
+    return removed;
+  }
+
   /** Restores model, optimizer and RNG from dir; returns the saved state (data position, counters). */
   public static TrainState restore(Path dir, Trainable model, Optimizer opt) {
     if (!Files.isRegularFile(dir.resolve(STATE))) {
@@ -62,6 +87,7 @@ public final class Checkpoints {
     }
     TrainState st = TrainState.read(dir.resolve(STATE));
     model.load(dir);
+    model.loadState(dir);
     try (Scope s = Scope.open()) {
       long optSteps = Long.parseLong(Files.readString(dir.resolve("optimizer_steps.txt")).strip());
       opt.load(TensorFile.load(dir.resolve("optimizer.safetensors")), optSteps);

@@ -32,7 +32,8 @@ public interface Feed<B> {
   /** The offline feed: per epoch a seeded permutation of the rows, micro_batch_size rows per micro-batch. */
   static <B> Feed<B> offline(BatchSource<B> source, LoopSettings s) {
     DataOrder order = new DataOrder(source.size(), s.microBatchSize, s.seed, s.shuffle);
-    int ga = s.gradientAccumulationSteps;
+    // with N ranks an update is N x accumulation micro-batches of the one global order (DataParallel shards it)
+    int ga = s.gradientAccumulationSteps * s.parallel.world();
     return new Feed<>() {
       public long updatesPerEpoch() { return (order.microBatchesPerEpoch() + ga - 1) / ga; }
       public List<int[]> next(TrainState st, PhaseTimer timer) { return order.nextGroup(st, ga); }

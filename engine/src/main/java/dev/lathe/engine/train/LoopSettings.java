@@ -41,6 +41,8 @@ public final class LoopSettings {
   public boolean progress = true;
   /** Write PNG plots at the end of the run. */
   public boolean plots = true;
+  /** Data parallelism across processes (set by the launcher, not by YAML keys); one process by default. */
+  public DataParallel parallel = DataParallel.SINGLE;
 
   public int effectiveEvalBatchSize() { return evalBatchSize > 0 ? evalBatchSize : microBatchSize; }
 
@@ -64,6 +66,7 @@ public final class LoopSettings {
     if (earlyStoppingPatience < 0) throw bad("early_stopping_patience", earlyStoppingPatience, ">= 0");
     if (lossWatchdogPatience < 1) throw bad("loss_watchdog_patience", lossWatchdogPatience, ">= 1");
     if (outputDir == null) throw bad("output_dir", null, "a folder");
+    if (parallel == null) throw new IllegalArgumentException("parallel must be DataParallel.SINGLE or a process group's, not null");
     return this;
   }
 

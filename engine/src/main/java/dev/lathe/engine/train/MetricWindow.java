@@ -24,6 +24,16 @@ final class MetricWindow {
     if (!m.isEmpty()) method.add(m);
   }
 
+  /** Replaces the method's maps with every rank's (the loop's own values are already global). */
+  MetricWindow gather(DataParallel dp) {
+    if (dp.world() > 1) {
+      List<Map<String, Double>> all = dp.gather(List.copyOf(method));
+      method.clear();
+      method.addAll(all);
+    }
+    return this;
+  }
+
   /** The reduced values, prefixed (e.g. "eval_"), then cleared. */
   Map<String, Double> drain(String prefix, MetricReducer reducer) {
     Map<String, Double> out = new LinkedHashMap<>();

@@ -61,8 +61,17 @@ public final class MetricsLog implements AutoCloseable {
     Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
+  /** A log that keeps its rows in memory only (ranks other than 0 write no files). */
+  public static MetricsLog inMemory() { return new MetricsLog(); }
+
+  private MetricsLog() {
+    this.file = null;
+    this.out = null;
+  }
+
   public void write(Map<String, Object> row) {
     history.add(row);
+    if (out == null) return;
     try {
       out.write(JSON.writeValueAsString(row));
       out.write('\n');
@@ -88,6 +97,7 @@ public final class MetricsLog implements AutoCloseable {
 
   @Override
   public void close() {
+    if (out == null) return;
     try {
       out.close();
     } catch (IOException e) {

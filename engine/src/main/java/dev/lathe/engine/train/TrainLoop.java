@@ -31,6 +31,9 @@ public final class TrainLoop<B> {
   private final PhaseTimer timer = new PhaseTimer();
   private PrintStream log = System.err;
   private MetricReducer reducer = MetricReducer.MEAN;
+  private final DataParallel dp;
+  /** The eval loss travels with the method's metrics when eval batches are gathered from the ranks. */
+  private static final String EVAL_LOSS = "\u0000loss";
 
   public TrainLoop(LoopSettings settings, Trainable model, StepFunction<B> step, BatchSource<B> train, BatchSource<B> eval) {
     this(settings, model, step, Feed.offline(train, settings.validate()), eval);
@@ -43,6 +46,7 @@ public final class TrainLoop<B> {
     this.step = step;
     this.train = train;
     this.eval = eval != null && eval.size() > 0 ? eval : null;
+    this.dp = s.parallel;
   }
 
   /** Runs after each update with the new step number (e.g. TR-DPO's reference sync). */
@@ -58,7 +62,10 @@ public final class TrainLoop<B> {
   public RunResult run() {
     long perEpoch = train.updatesPerEpoch();
     long total = s.maxSteps > 0 ? s.maxSteps : (long) Math.ceil(s.numEpochs * perEpoch);
-    mkdirs(s.outputDir);
+    if (dp.writes()) {
+      mkdirs(s.outputDir);
+      for (Path p : Checkpoints.sweepAbandoned(s.outputDir)) log.println("removed " + p.getFileName() + ", a checkpoint save that was killed mid-write");
+    }
     try (Optimizer opt = s.optimizer.build(model.parameters())) {
       Path from = resumePoint();
       TrainState st = from != null ? Checkpoints.restore(from, model, opt) : new TrainState();
@@ -69,10 +76,13 @@ public final class TrainLoop<B> {
       }
       else Runtime.seed(s.seed);
       st.totalSteps = total;
+      dp.start(opt.params(), "micro_batch_size " + s.microBatchSize + ", " + perEpoch + " updates per epoch, " + total
+          + " steps, starting at step " + st.step);
       StopRules rules = new StopRules(s, log);
       MetricWindow window = new MetricWindow();
       Map<String, Double> lastEval = Map.of();
-      try (MetricsLog metrics = new MetricsLog(s.outputDir.resolve("metrics.jsonl"), from != null ? st.step : -1)) {
+      try (MetricsLog metrics = dp.writes() ? new MetricsLog(s.outputDir.resolve("metrics.jsonl"), from != null ? st.step : -1)
+          : MetricsLog.inMemory()) {
         ProgressBar bar = new ProgressBar("train", total, st.step, log);
         String stop = null;
         while (st.step < total && stop == null) {
@@ -86,7 +96,7 @@ public final class TrainLoop<B> {
           for (LongConsumer h : stepHooks) h.accept(st.step);
           double epoch = train.epochProgress(st);
           if (st.step % s.loggingSteps == 0 || st.step == total) {
-            Map<String, Double> values = window.drain("", reducer);
+            Map<String, Double> values = window.gather(dp).drain("", reducer);
             if (st.numTokens > 0) values.put("num_tokens", (double) st.numTokens);
             metrics.write(row(st.step, epoch, values));
           }
@@ -97,14 +107,14 @@ public final class TrainLoop<B> {
             metrics.write(row(st.step, epoch, lastEval));
             if (stop == null) stop = rules.afterEval(st, lastEval.get("eval_loss"));
           }
-          if (every(st.step, s.saveSteps, s.savesPerEpoch, perEpoch)) {
+          if (dp.writes() && every(st.step, s.saveSteps, s.savesPerEpoch, perEpoch)) {
             try (var p = timer.phase("checkpoint")) {
               Checkpoints.save(s.outputDir, st, epoch, model, opt, s.saveTotalLimit, dir -> stateful().forEach(x -> x.save(dir)));
             }
           }
-          if (s.progress) bar.update(st.step, String.format("loss %.4f", loss));
+          if (s.progress && dp.writes()) bar.update(st.step, String.format("loss %.4f", loss));
         }
-        if (s.progress) bar.finish();
+        if (s.progress && dp.writes()) bar.finish();
         guard.atEnd(st);
         return finish(st, stop, metrics, lastEval);
       }
@@ -119,25 +129,40 @@ public final class TrainLoop<B> {
   }
 
   /**
-   * One optimizer update over a group of micro-batches; returns the update's loss: the mean micro-batch
-   * loss, or their sum when the step normalises over the update itself (what was back-propagated).
+   * One optimizer update over a group of micro-batches (with several ranks, this rank's shard of it);
+   * returns the update's loss over the whole group: the mean micro-batch loss, or their sum when the
+   * step normalises over the update itself (what was back-propagated).
    */
   private double update(List<int[]> group, Optimizer opt, TrainState st, long total, MetricWindow window) {
     model.setTraining(true);
     double sum = 0;
     List<int[]> bad = new ArrayList<>();
-    for (int[] rows : group) {
+    long tokensBefore = st.numTokens;
+    for (int[] rows : dp.shard(group)) {
       double l = microBatch(rows, group.size(), window, st);
       if (Double.isFinite(l)) sum += l;
       else bad.add(rows);
     }
+    // one small reduction per update: the loss sum, the non-finite count and the tokens of every rank
+    double[] g;
+    try (var c = collectives()) {
+      g = dp.sum(new double[]{sum, bad.size(), st.numTokens - tokensBefore});
+    }
+    sum = g[0];
+    st.numTokens = tokensBefore + (long) g[2];
     try (var p = timer.phase("optimizer"); Scope sc = Scope.open()) {
-      double norm = GradClip.clip(opt.params(), s.maxGradNorm);
-      if (!bad.isEmpty() || !Double.isFinite(norm)) {
+      if (g[1] == 0) {
+        try (var c = collectives()) {
+          dp.reduceGradients(opt.params());
+        }
+      }
+      double norm = g[1] == 0 ? GradClip.clip(opt.params(), s.maxGradNorm) : Double.NaN;
+      if (g[1] > 0 || !Double.isFinite(norm)) {
         opt.zeroGrad();
         st.skippedSteps++;
-        log.println("step " + (st.step + 1) + " skipped: " + (bad.isEmpty() ? "gradient norm is " + norm
-            : "loss is not finite for rows " + GradClip.describe(bad)) + " (rows of this step: " + GradClip.describe(group) + ")");
+        log.println("step " + (st.step + 1) + " skipped: " + (g[1] == 0 ? "gradient norm is " + norm
+            : "loss is not finite for rows " + (bad.isEmpty() ? "on another rank" : GradClip.describe(bad)))
+            + " (rows of this step: " + GradClip.describe(group) + ")");
         window.add("skipped_steps", 1);
         return Double.NaN;
       }
@@ -151,6 +176,11 @@ public final class TrainLoop<B> {
     double mean = step.normalisesOverUpdate() ? sum : sum / group.size();
     window.add("loss", mean);
     return mean;
+  }
+
+  /** Time spent in collectives, its own phase when there is more than one rank. */
+  private PhaseTimer.Phase collectives() {
+    return dp.world() > 1 ? timer.phase("all-reduce") : () -> {};
   }
 
   /** Forward and backward of one micro-batch in its own scope; its loss is scaled by 1/group size unless the step normalises. */
@@ -180,16 +210,27 @@ public final class TrainLoop<B> {
   private Map<String, Double> evaluate() {
     try (var p = timer.phase("eval"); var g = dev.lathe.engine.tensor.Grad.disabled()) {
       model.setTraining(false);
-      MetricWindow w = new MetricWindow();
       int bs = s.effectiveEvalBatchSize();
+      List<int[]> batches = new ArrayList<>();
       for (int from = 0; from < eval.size(); from += bs) {
         int[] rows = new int[Math.min(bs, eval.size() - from)];
         for (int i = 0; i < rows.length; i++) rows[i] = from + i;
+        batches.add(rows);
+      }
+      List<Map<String, Double>> local = new ArrayList<>();
+      for (int[] rows : dp.shard(batches)) {
         try (Scope sc = Scope.open(); var a = Autocast.of(s.bf16)) {
           StepOutput out = step.compute(eval.batch(rows), timer);
-          w.add("loss", out.loss().item());
-          w.addMethod(out.metrics());
+          Map<String, Double> m = new LinkedHashMap<>(out.metrics());
+          m.put(EVAL_LOSS, out.loss().item());
+          local.add(m);
         }
+      }
+      MetricWindow w = new MetricWindow();
+      for (Map<String, Double> m : dp.gather(local)) {
+        Map<String, Double> metrics = new LinkedHashMap<>(m);
+        w.add("loss", metrics.remove(EVAL_LOSS));
+        w.addMethod(metrics);
       }
       model.setTraining(true);
       return w.drain("eval_", reducer);
@@ -212,9 +253,11 @@ public final class TrainLoop<B> {
   }
 
   private RunResult finish(TrainState st, String stop, MetricsLog metrics, Map<String, Double> lastEval) {
-    try (var p = timer.phase("save")) {
-      model.save(s.outputDir);
-      if (s.plots) RunPlots.write(metrics.history(), s.outputDir.resolve("plots"));
+    if (dp.writes()) {
+      try (var p = timer.phase("save")) {
+        model.save(s.outputDir);
+        if (s.plots) RunPlots.write(metrics.history(), s.outputDir.resolve("plots"));
+      }
     }
     timer.stop();
     if (stop != null) log.println("stopped early at step " + st.step + ": " + stop);
@@ -232,6 +275,7 @@ public final class TrainLoop<B> {
   }
 
   private static void mkdirs(Path dir) {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) throw new IllegalArgumentException("output_dir: expected a folder, found a file at " + dir);
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {

@@ -27,6 +27,16 @@ public interface Trainable {
    */
   default void afterBackward() {}
 
+  /**
+   * Training state beyond the weights that a resumed run needs to continue the same curve (a synced
+   * reference model, a loss's running statistics): written into checkpoint folders only, never into
+   * the final output.
+   */
+  default void saveState(Path checkpointDir) {}
+
+  /** Restores what {@link #saveState} wrote. */
+  default void loadState(Path checkpointDir) {}
+
   /** A module whose trainable parameters are saved with the given writer and reader. */
   static Trainable of(Module m, Writer writer, Reader reader) {
     return new Trainable() {

@@ -33,7 +33,7 @@ class DpoBench(val layers: Int, val hidden: Int, val heads: Int, val kvHeads: In
     private val spec = DecoderSpec("llama", vocab, hidden, ffn, layers, heads, kvHeads, hidden / heads, maxOf(seq, 512), 1e-5,
         RopeSpec.plain(10000.0), false, false, false, false, false, 0, null, DType.F32)
 
-    class Result(val stepSeconds: Double, val phases: Map<String, Double>, val tokens: Int)
+    class Result(val stepSeconds: Double, val phases: Map<String, Double>, val tokens: Int, val cost: ProcStat)
 
     /** Matmul FLOPs of one step by the usual count: policy 3 x forward (forward + backward), reference 1 x forward. */
     fun flops(): Double {
@@ -64,6 +64,7 @@ class DpoBench(val layers: Int, val hidden: Int, val heads: Int, val kvHeads: In
 
     private fun one(step: PairStep, rows: PairRows, opt: AdamW, bf16: Boolean): Result {
         val timer = PhaseTimer()
+        val before = ProcStat.now()
         val t0 = System.nanoTime()
         Scope.open().use {
             val out = timer.phase("policy").use { Autocast.of(bf16).use { step.compute(rows, timer) } }
@@ -74,7 +75,7 @@ class DpoBench(val layers: Int, val hidden: Int, val heads: Int, val kvHeads: In
             opt.zeroGrad()
         }
         timer.stop()
-        return Result((System.nanoTime() - t0) / 1e9, timer.secondsByPhase(), 2 * pairs * seq)
+        return Result((System.nanoTime() - t0) / 1e9, timer.secondsByPhase(), 2 * pairs * seq, ProcStat.now() - before)
     }
 
     /** Random token ids: each pair shares a prompt; chosen and rejected completions differ. */

@@ -13,17 +13,24 @@ import java.util.concurrent.TimeUnit
  * both sides of a round instead of deciding the result.
  */
 object Rounds {
-    /** One side of one round: its JSON line (step_s, peak_rss_mb, ...), its process's load average at the start. */
+    /** One side of one round: its JSON line (step_s, peak_rss_mb, ...) and the load average when it started. */
     class Run(val round: Int, val json: JsonNode, val load: Double)
 
     /** Runs [rounds] alternating rounds of [lathe] and [peer] (each a command line printing a JSON line last). */
     fun alternate(rounds: Int, lathe: List<String>, peer: List<String>, onRun: (Run) -> Unit): List<Pair<Run, Run>> =
         (0 until rounds).map { r ->
-            val first = if (r % 2 == 0) peer else lathe
-            val a = Run(r, jsonLine(first), loadAverage()).also(onRun)
-            val b = Run(r, jsonLine(if (r % 2 == 0) lathe else peer), loadAverage()).also(onRun)
-            if (r % 2 == 0) b to a else a to b
+            fun side(isPeer: Boolean): Run {
+                val load = loadAverage()
+                return Run(r, if (isPeer) jsonLine(peer, unset = PEER_UNSET) else jsonLine(lathe), load).also(onRun)
+            }
+            if (r % 2 == 0) side(true).let { p -> side(false) to p } else side(false).let { l -> l to side(true) }
         }
+
+    /**
+     * The peer runs as PyTorch users run it: without the allocator the launcher preloads for Lathe
+     * (LD_PRELOAD is inherited by child processes otherwise).
+     */
+    private val PEER_UNSET = listOf("LD_PRELOAD", "TCMALLOC_LARGE_ALLOC_REPORT_THRESHOLD")
 
     /** The command that starts this JVM again with the same flags and class path on [mainArgs]. */
     fun sameJvm(mainArgs: List<String>): List<String> {
@@ -33,9 +40,9 @@ object Rounds {
     }
 
     /** Runs cmd, passing its stderr through, and returns the last line of its stdout that is a JSON object. */
-    fun jsonLine(cmd: List<String>, timeoutSeconds: Long = 3600): JsonNode {
+    fun jsonLine(cmd: List<String>, timeoutSeconds: Long = 3600, unset: List<String> = emptyList()): JsonNode {
         val proc = try {
-            ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start()
+            ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).also { pb -> unset.forEach { pb.environment().remove(it) } }.start()
         } catch (e: java.io.IOException) {
             throw IllegalStateException("cannot start ${cmd.first()} (${e.message})", e)
         }

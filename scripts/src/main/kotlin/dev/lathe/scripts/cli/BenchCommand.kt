@@ -11,6 +11,9 @@ fun benchCommands() = listOf<CliktCommand>(
     BenchCheckpointCommand(),
     BenchDataCommand(),
     BenchDpoCommand(),
+    BenchGrpoCommand(),
+    BenchRolloutCommand(),
+    BenchDistCommand(),
 )
 
 /** `lathe bench <what>`: speed measured against a peer in the same run, never as a timed test. */

@@ -68,7 +68,8 @@ class BenchDpoCommand : CliktCommand(name = "dpo") {
         val r = b.run(steps, bf16)
         return mapOf("side" to "lathe", "step_s" to r.stepSeconds, "tokens_per_s" to r.tokens / r.stepSeconds,
             "gflops" to b.flops() / r.stepSeconds / 1e9, "peak_rss_mb" to DpoBench.peakRssMb(), "phases_s" to r.phases,
-            "threads" to Runtime.threads(), "bf16" to bf16)
+            "threads" to Runtime.threads(), "bf16" to bf16, "user_s" to r.cost.userS, "sys_s" to r.cost.sysS,
+            "minor_faults" to r.cost.minorFaults, "malloc" to (System.getenv("LD_PRELOAD")?.takeIf { it.isNotBlank() }?.split(':')?.joinToString(",") { it.substringAfterLast('/') } ?: "glibc"))
     }
 
     private fun report(runs: List<Pair<Rounds.Run, Rounds.Run>>, flops: Double, gemm: Double?) {
@@ -83,13 +84,20 @@ class BenchDpoCommand : CliktCommand(name = "dpo") {
         val speed = Rounds.median(runs.map { step(it.second) / step(it.first) })
         val memory = Rounds.median(runs.map { rss(it.first) / rss(it.second) })
         val loads = runs.flatMap { listOf(it.first.load, it.second.load) }
+        // CPU seconds (user + sys) of the step: on a machine shared with other users, less sensitive to
+        // the moment's load than wall time (which is what the speed-up above compares)
+        fun cpu(r: Rounds.Run) = r.json["user_s"].asDouble() + r.json["sys_s"].asDouble()
+        val cpuRatio = Rounds.median(runs.map { cpu(it.second) / cpu(it.first) })
         echo("per-round speed-up (pytorch step / lathe step): ${runs.joinToString { "%.2f".format(step(it.second) / step(it.first)) }}")
         echo("median speed-up %.2fx; median peak RSS lathe/pytorch %.2f; load average %.1f-%.1f".format(speed, memory, loads.min(), loads.max()))
+        echo("median CPU-time ratio (pytorch user+sys / lathe user+sys per step): %.2fx".format(cpuRatio))
         echo("lathe phases (last round): ${runs.last().first.json["phases_s"]}")
+        fun cost(r: Rounds.Run) = "user %.1f s, sys %.1f s, %d minor faults".format(r.json["user_s"].asDouble(), r.json["sys_s"].asDouble(), r.json["minor_faults"].asLong())
+        echo("one step's CPU (last round): lathe ${cost(runs.last().first)}; pytorch ${cost(runs.last().second)}")
         echo("pytorch phases (last round): ${runs.last().second.json["phases_s"]}")
         gemm?.let { echo("machine fp32 GEMM peak (1024^3): %.1f GFLOP/s; Lathe's median step reaches %.0f%% of it".format(it,
             100 * flops / Rounds.median(runs.map { r -> step(r.first) }) / 1e9 / it)) }
-        echo(ObjectMapper().writeValueAsString(mapOf("side" to "summary", "speedup_median" to speed, "rss_ratio_median" to memory,
+        echo(ObjectMapper().writeValueAsString(mapOf("side" to "summary", "speedup_median" to speed, "rss_ratio_median" to memory, "cpu_ratio_median" to cpuRatio,
             "rounds" to runs.size, "bf16" to bf16, "load_min" to loads.min(), "load_max" to loads.max())))
     }
 }

@@ -5,18 +5,17 @@ import dev.lathe.engine.data.DataWarnings
 import dev.lathe.engine.data.EncodedExample
 import dev.lathe.engine.data.Method
 import dev.lathe.engine.data.Preprocessor
+import dev.lathe.engine.data.TemplateRenderers
 import dev.lathe.engine.model.CausalLM
 import dev.lathe.engine.model.LanguageModel
 import dev.lathe.engine.model.PeftAdapters
 import dev.lathe.engine.nn.LoraSpec
 import dev.lathe.engine.tensor.Runtime
-import dev.lathe.engine.text.ChatTemplate
-import dev.lathe.engine.text.ChatTemplates
 import dev.lathe.engine.text.HfTokenizer
 import dev.lathe.engine.text.Tokenizer
 import dev.lathe.engine.train.RunResult
 import dev.lathe.engine.train.methods.PolicyLoader
-import dev.lathe.engine.train.methods.RefCacheKey
+import dev.lathe.engine.train.methods.ReferencePolicy
 import dev.lathe.engine.train.methods.ReferenceKind
 import dev.lathe.engine.train.methods.Training
 import dev.lathe.scripts.config.TrainConfig
@@ -35,8 +34,10 @@ object ConfigRun {
         val warnings = DataWarnings { log.println("data warning: $it") }
         val data = Preprocessor.run(cfg.data, tok, templates(tok), warnings)
         log.println(data.report().toText())
-        Files.createDirectories(cfg.outputDir)
-        Files.copy(cfg.file, cfg.outputDir.resolve("config.yml"), StandardCopyOption.REPLACE_EXISTING)
+        if (cfg.loop.parallel.writes()) { // rank 0 alone writes into output_dir
+            Files.createDirectories(cfg.outputDir)
+            Files.copy(cfg.file, cfg.outputDir.resolve("config.yml"), StandardCopyOption.REPLACE_EXISTING)
+        }
         Runtime.seed(cfg.loop.seed) // LoRA and score-head init are reproducible from `seed`
         loadPolicy(cfg).use { policy ->
             policy.setGradientCheckpointing(cfg.gradientCheckpointing) // the loop's afterBackward finishes it
@@ -62,20 +63,17 @@ object ConfigRun {
 
     /** What `lathe preprocess` needs from a config: its data section, tokenizer and templates. */
     fun preprocessInputs(file: Path): PreprocessInputs {
-        val cfg = dev.lathe.scripts.config.ConfigBinder.read(file)
-        cfg.warnings.forEach { System.err.println("warning: $it") }
-        val tok = HfTokenizer.load(cfg.tokenizerDir)
-        return PreprocessInputs(cfg.data, tok, templates(tok))
+        val (data, tokDir, warnings) = when (val c = dev.lathe.scripts.config.ConfigBinder.readAny(file)) {
+            is dev.lathe.scripts.config.GrpoConfig -> Triple(c.data, c.tokenizerDir, c.warnings)
+            else -> (c as TrainConfig).let { Triple(it.data, it.tokenizerDir, it.warnings) }
+        }
+        warnings.forEach { System.err.println("warning: $it") }
+        val tok = HfTokenizer.load(tokDir)
+        return PreprocessInputs(data, tok, templates(tok))
     }
 
-    fun templates(tok: Tokenizer) = ChatRenderer.Source { name, jinja ->
-        val t = when {
-            // chat_template_jinja: inline source or a file path (Axolotl accepts both)
-            jinja != null -> ChatTemplate.of("jinja", Path.of(jinja).let { if (Files.isRegularFile(it)) Files.readString(it) else jinja })
-            else -> ChatTemplates.select(name ?: "tokenizer_default", tok)
-        }
-        ChatRenderer { messages, gen -> t.render(messages, gen, tok) }
-    }
+    /** The engine's one chat-template resolver (built-in names, tokenizer_default, chat_template_jinja source or file). */
+    fun templates(tok: Tokenizer): ChatRenderer.Source = TemplateRenderers.of(tok)
 
     private fun loadPolicy(cfg: TrainConfig): LanguageModel {
         if (cfg.method == Method.REWARD_MODEL) {
@@ -110,13 +108,10 @@ object ConfigRun {
         }
     }
 
-    /** $LATHE_CACHE/ref_logps (or the lathe.cache system property), else ~/.cache/lathe/ref_logps. */
-    fun cacheDir(): Path = Path.of(System.getProperty("lathe.cache") ?: System.getenv("LATHE_CACHE")
-        ?: "${System.getProperty("user.home")}/.cache/lathe", "ref_logps")
+    fun cacheDir(): Path = ReferencePolicy.cacheDir()
 
     private fun cacheKey(cfg: TrainConfig, rows: List<EncodedExample>): String? {
         if (cfg.reference != ReferenceKind.PRECOMPUTED) return null
-        return RefCacheKey().folder("model", cfg.baseModel).folder("tokenizer", cfg.tokenizerDir)
-            .text("sequence_len=${cfg.data.sequenceLen} bf16=${cfg.loop.bf16} lora=${cfg.lora != null}").examples(rows).hex()
+        return ReferencePolicy.cacheKey(cfg.baseModel, cfg.tokenizerDir, cfg.data.sequenceLen, cfg.loop.bf16, cfg.lora != null, rows)
     }
 }

@@ -52,7 +52,9 @@ class PreprocessCommand(private val load: (Path) -> PreprocessInputs) : CliktCom
         val pad = listOfNotNull(tok.padToken(), tok.eosToken()).map { tok.tokenToId(it) }.firstOrNull { it >= 0 } ?: 0
         val method = inputs.data.method
         when {
-            method.isGrpo -> result.prepared.train().take(debug).forEach { echo("${it.origin()}: ${it.columns()}") }
+            method.isGrpo -> result.promptsTrain.take(debug).forEach { p ->
+                echo("${p.origin()}: ${p.ids().size} prompt tokens ${p.ids().joinToString(" ", "[", "]")}\n${p.text()}\ncolumns: ${p.row()}\n")
+            }
             method.isKto -> echo(TokenDebugView.completions(result.train.take(debug), tok, pad, colour))
             else -> echo(TokenDebugView.pairs(result.train.take(debug), tok, pad, colour))
         }

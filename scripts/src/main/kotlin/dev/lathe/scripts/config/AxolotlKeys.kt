@@ -8,7 +8,7 @@ package dev.lathe.scripts.config
 object AxolotlKeys {
     private const val GPU = "a CUDA attention/kernel option; Lathe uses libtorch's attention on every device"
     private const val QUANT = "quantised loading is not supported; the model loads in its saved dtype"
-    private const val DIST = "distributed launchers are not used; Lathe trains in one process"
+    private const val DIST = "model sharding (DeepSpeed/FSDP) and device maps are not used; Lathe scales out by data parallelism (--num-processes N or torchrun's variables)"
     private const val TRACK = "experiment trackers are not integrated; see output_dir/metrics.jsonl and plots/"
     private const val HUB = "no model hub is reachable; models and datasets are local folders and files"
     private const val NOOP = "has no effect in Lathe"
@@ -20,9 +20,9 @@ object AxolotlKeys {
             "liger_fused_linear_cross_entropy", "dpo_use_liger_kernel", "unsloth_cross_entropy_loss",
             "unsloth_lora_mlp", "unsloth_lora_qkv", "unsloth_lora_o", "tf32", "torch_compile", "torch_compile_backend")) put(k, GPU)
         for (k in listOf("load_in_4bit", "load_in_8bit", "gptq", "bnb_config_kwargs", "gptq_groupsize", "gptq_model_v1")) put(k, QUANT)
-        for (k in listOf("deepspeed", "fsdp", "fsdp_config", "ddp_timeout", "ddp_bucket_cap_mb", "ddp_broadcast_buffers",
+        for (k in listOf("deepspeed", "fsdp", "fsdp_config", "ddp_broadcast_buffers",
             "ddp_find_unused_parameters", "local_rank", "device_map", "max_memory", "gpu_memory_limit", "lora_on_cpu",
-            "torchdistx_path", "context_parallel_size", "sequence_parallel_degree")) put(k, DIST)
+            "torchdistx_path")) put(k, DIST)
         for (k in listOf("wandb_mode", "wandb_project", "wandb_entity", "wandb_watch", "wandb_name", "wandb_run_id",
             "wandb_log_model", "mlflow_tracking_uri", "mlflow_experiment_name", "hf_mlflow_log_artifacts",
             "use_wandb", "use_mlflow", "use_tensorboard", "comet_api_key", "comet_workspace", "comet_project_name")) put(k, TRACK)

@@ -11,22 +11,38 @@ import java.nio.file.Path
 object ConfigBinder {
     fun read(file: Path): TrainConfig = bind(YamlDoc.read(file.toAbsolutePath().normalize()))
 
-    fun bind(doc: YamlDoc): TrainConfig {
+    /** A preference/reward-model config (TrainConfig) or an rl: grpo | gdpo one (GrpoConfig). */
+    fun readAny(file: Path): Any = bindAny(YamlDoc.read(file.toAbsolutePath().normalize()))
+
+    fun bind(doc: YamlDoc): TrainConfig = when (val c = bindAny(doc)) {
+        is TrainConfig -> c
+        else -> throw ConfigException("${doc.file}: rl: ${(c as GrpoConfig).method.key} is an online method; read it with ConfigBinder.readAny")
+    }
+
+    fun bindAny(doc: YamlDoc): Any {
         val top = ConfigNode(doc, "", doc.root)
         val trl = top.obj("trl")
         val warnings = mutableListOf<String>()
         refuseTruthy(top)
+        if (top.has("rl") && top.bool("reward_model") == true) {
+            throw ConfigException("${top.where("reward_model")}: `rl: ${top.string("rl")}` and `reward_model: true` are both set; a run trains one method: remove one")
+        }
         val baseDir = doc.file.toAbsolutePath().parent
         val boundData = DataBinding.bind(top, baseDir)
         val data = boundData.config
         val method = data.method
-        if (method.isGrpo()) throw ConfigException("${top.where("rl")}: rl: ${method.key} is trained by the GRPO trainer, not by `lathe train`'s preference trainers")
+        if (method.isGrpo()) return bindGrpo(top, trl, boundData, warnings)
         val loss = MethodBinding.loss(top, trl, method)
         MethodBinding.inapplicable(top, method, warnings)
         val model = ModelBinding.bind(top, baseDir, method, warnings)
         val loop = LoopBinding.bind(top, method, baseDir, warnings)
+        if (loop.earlyStoppingPatience > 0 && data.valSetSize <= 0.0 && data.testDatasets.isEmpty()) {
+            throw ConfigException("${top.where("early_stopping_patience")}: early_stopping_patience: ${loop.earlyStoppingPatience} needs an eval set, " +
+                "found none (set val_set_size > 0 or test_datasets)")
+        }
         val reference = MethodBinding.reference(top, trl, loss, model.lora != null)
-        val sync = MethodBinding.refSync(top, trl, reference)
+        val sync = MethodBinding.refSync(top, trl, reference, model.lora != null || model.loraModelDir != null)
+        val dist = DistBinding.bind(top)
         val nodes = listOfNotNull(top, trl) + boundData.nodes
         StrictKeys.check(nodes, { n ->
             when {
@@ -40,8 +56,33 @@ object ConfigBinder {
         // accepted (it changes memory and speed, not results) but not implemented yet: say so
         if (paddingFree) warnings += "${top.where("dpo_padding_free")}: dpo_padding_free is not implemented yet; batches are right-padded (same results)"
         return TrainConfig(doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, method, loss, model.lora,
-            model.loraModelDir, reference, sync, loop, data, checkpointing, paddingFree, warnings)
+            model.loraModelDir, reference, sync, loop, data, checkpointing, paddingFree, warnings, dist)
     }
+
+    /** rl: grpo | gdpo: the shared model/loop/data keys, then GrpoBinding for the `trl:` block. */
+    private fun bindGrpo(top: ConfigNode, trl: ConfigNode?, boundData: DataBinding.Bound, warnings: MutableList<String>): GrpoConfig {
+        val method = boundData.config.method
+        MethodBinding.inapplicable(top, method, warnings)
+        val model = ModelBinding.bind(top, top.doc.file.toAbsolutePath().parent, method, warnings)
+        val loop = LoopBinding.bind(top, method, top.doc.file.toAbsolutePath().parent, warnings)
+        val separate = top.bool("rl_adapter_ref_model") ?: false
+        val g = GrpoBinding.bind(top, trl, method, model.lora != null, separate, warnings, ::rewardFunctions)
+        GrpoBinding.geometry(top, trl, g.settings, loop.microBatchSize, loop.gradientAccumulationSteps)
+        DistBinding.bind(top) // context_parallel_size > 1 refused (GDPO's sequence parallelism); ddp_* keys checked
+        StrictKeys.check(listOfNotNull(top, trl) + boundData.nodes, { n ->
+            when {
+                n === top -> AxolotlKeys.ignored
+                n in boundData.nodes && n.path.endsWith("]") -> DataBinding.ignoredInDataset()
+                else -> emptyMap()
+            }
+        }, warnings)
+        val checkpointing = top.bool("gradient_checkpointing") ?: false
+        return GrpoConfig(top.doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, method, g.loss, g.settings, g.rewards,
+            g.chatTemplateKwargs, model.lora, model.loraModelDir, g.reference, g.refSync, loop, boundData.config, checkpointing, warnings)
+    }
+
+    /** trl.reward_funcs / reward_weights -> Reward objects (the rewards.kts loader binds them; see docs/grpo.md). */
+    private fun rewardFunctions(trl: ConfigNode): List<dev.lathe.engine.reward.Reward> = RewardBinding.bind(trl.doc.file, trl)
 
     /** Keys Lathe refuses when switched on (off is fine): silently ignoring them would change results. */
     private fun refuseTruthy(top: ConfigNode) {

@@ -7,6 +7,7 @@ import java.nio.file.Path
 
 /** The data keys (rl, datasets, test_datasets, sequence_len, ...) -> the data layer's DataConfig. */
 object DataBinding {
+    private val KWARGS_MAPPER = com.fasterxml.jackson.databind.ObjectMapper()
     /** Keys of a `type:` mapping (user_defined.default), for DPO and KTO rows. */
     private val TYPE_MAPPING_KEYS = listOf("field_system", "field_prompt", "field_chosen", "field_rejected", "field_completion",
         "field_label", "prompt_format", "chosen_format", "rejected_format", "completion_format")
@@ -37,7 +38,12 @@ object DataBinding {
         top.bool("dataset_exact_deduplication")?.let { b.datasetExactDeduplication(it) }
         top.long("seed")?.let { b.seed(it) }
         top.string("chat_template")?.let { b.chatTemplate(it) }
-        top.string("chat_template_jinja")?.let { b.chatTemplateJinja(it) }
+        jinja(top, baseDir)?.let { b.chatTemplateJinja(it) }
+        top.raw("chat_template_kwargs")?.let { kw ->
+            if (!kw.isObject) top.fail("chat_template_kwargs", "a mapping of template variables (e.g. enable_thinking: false)", kw)
+            @Suppress("UNCHECKED_CAST")
+            b.chatTemplateKwargs(KWARGS_MAPPER.convertValue(kw, LinkedHashMap::class.java) as Map<String, Any?>)
+        }
         top.string("dataset_prepared_path")?.let { b.datasetPreparedPath(it) }
         top.bool("skip_prepare_dataset")?.let { b.skipPrepareDataset(it) }
         val cfg = try {
@@ -78,12 +84,29 @@ object DataBinding {
         messageMappings(n)?.let { b.messagePropertyMappings(it) }
         n.obj("roles")?.let { r -> nodes += r; b.roles(r.node.properties().associate { (k, _) -> k to r.stringList(k)!! }) }
         n.string("chat_template")?.let { b.chatTemplate(it) }
-        n.string("chat_template_jinja")?.let { b.chatTemplateJinja(it) }
+        jinja(n, n.doc.file.toAbsolutePath().parent)?.let { b.chatTemplateJinja(it) }
         return try {
             b.build()
         } catch (e: DataException) {
             throw ConfigException("${n.doc.where(n.path)}: ${e.message}")
         }
+    }
+
+    /**
+     * chat_template_jinja: template source, or the path of a file holding it, resolved against the
+     * config's folder like every other path (not the working folder). A value that is not template
+     * source (no `{`, one line) is a path and must name an existing file: a mistyped path must not
+     * become the template text.
+     */
+    private fun jinja(n: ConfigNode, baseDir: Path): String? {
+        val v = n.string("chat_template_jinja") ?: return null
+        if (v.contains('{') || v.contains('\n')) return v
+        val p = baseDir.resolve(v.trim()).normalize()
+        if (!java.nio.file.Files.isRegularFile(p)) {
+            throw ConfigException("${n.where("chat_template_jinja")}: key `chat_template_jinja`: expected Jinja template source or a template file, " +
+                "found no file at $p (relative paths resolve against the config's folder)")
+        }
+        return p.toString()
     }
 
     /** message_property_mappings, or the legacy message_field_role / message_field_content. */

@@ -14,6 +14,9 @@ object LoopBinding {
 
     fun bind(top: ConfigNode, method: Method, baseDir: Path, warnings: MutableList<String>): LoopSettings = LoopSettings().apply {
         outputDir = baseDir.resolve(top.string("output_dir") ?: "./model-out").normalize()
+        if (java.nio.file.Files.exists(outputDir) && !java.nio.file.Files.isDirectory(outputDir)) {
+            throw ConfigException("${top.where("output_dir")}: key `output_dir`: expected a folder (existing or not), found a file at $outputDir")
+        }
         top.int("micro_batch_size")?.let { microBatchSize = it }
         top.int("eval_batch_size")?.let { evalBatchSize = it }
         top.int("gradient_accumulation_steps")?.let { gradientAccumulationSteps = it }

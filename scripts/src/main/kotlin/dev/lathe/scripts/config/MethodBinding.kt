@@ -5,6 +5,7 @@ import dev.lathe.engine.align.Losses
 import dev.lathe.engine.align.RefSync
 import dev.lathe.engine.data.Method
 import dev.lathe.engine.train.methods.ReferenceKind
+import dev.lathe.engine.train.methods.ReferencePolicy
 
 /**
  * rl / reward_model and the method keys -> one loss object from the align family (the only place a
@@ -75,15 +76,10 @@ object MethodBinding {
     fun reference(top: ConfigNode, trl: ConfigNode?, loss: AlignLoss, hasAdapter: Boolean): ReferenceKind {
         val precompute = top.bool("precompute_ref_log_probs") ?: false
         val separate = top.bool("rl_adapter_ref_model") ?: false
-        return when {
-            loss.isReferenceFree -> ReferenceKind.NONE
-            precompute -> ReferenceKind.PRECOMPUTED
-            hasAdapter && !separate -> ReferenceKind.ADAPTER_DISABLED
-            else -> ReferenceKind.FROZEN_COPY
-        }
+        return ReferencePolicy.choose(loss, hasAdapter, precompute, separate)
     }
 
-    fun refSync(top: ConfigNode, trl: ConfigNode?, ref: ReferenceKind): RefSyncSettings? {
+    fun refSync(top: ConfigNode, trl: ConfigNode?, ref: ReferenceKind, hasAdapter: Boolean): RefSyncSettings? {
         fun <T> pick(key: String, get: ConfigNode.(String) -> T?): T? { val a = trl?.get(key); val b = top.get(key); return a ?: b }
         val on = pick("sync_ref_model") { bool(it) } ?: false
         val alpha = pick("ref_model_mixup_alpha") { double(it) } ?: RefSync.DEFAULT_ALPHA
@@ -94,7 +90,8 @@ object MethodBinding {
             ReferenceKind.PRECOMPUTED -> throw ConfigException("$where: sync_ref_model cannot be combined with precompute_ref_log_probs (the reference changes during training)")
             ReferenceKind.ADAPTER_DISABLED -> throw ConfigException("$where: sync_ref_model needs a separate reference model; with adapter: lora set rl_adapter_ref_model: true")
             ReferenceKind.NONE -> throw ConfigException("$where: sync_ref_model has no effect: this method uses no reference model")
-            ReferenceKind.FROZEN_COPY -> {}
+            ReferenceKind.FROZEN_COPY -> if (hasAdapter) throw ConfigException("$where: sync_ref_model (TR-DPO) with adapter: lora is not supported: " +
+                "the policy's trained weights are its adapters, which a base-model reference cannot take in (TRL refuses it too); train the full model")
         }
         if (!(alpha in 0.0..1.0)) throw ConfigException("$where: ref_model_mixup_alpha must be in [0, 1], got $alpha")
         if (steps < 1) throw ConfigException("$where: ref_model_sync_steps must be >= 1, got $steps")

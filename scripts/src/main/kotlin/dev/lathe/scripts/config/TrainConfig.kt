@@ -33,4 +33,5 @@ data class TrainConfig(
     val gradientCheckpointing: Boolean,
     val paddingFree: Boolean,
     val warnings: List<String>,
+    val dist: DistSettings = DistSettings(),
 )

@@ -26,15 +26,16 @@ class YamlDoc private constructor(val file: Path, val root: ObjectNode, private 
 
         fun read(file: Path): YamlDoc {
             if (!Files.isRegularFile(file)) throw ConfigException("$file: no such config file")
-            val text = Files.readString(file)
-            return parse(file, text)
+            return parse(file, ConfigText.decode(file, Files.readAllBytes(file)))
         }
 
         fun parse(file: Path, text: String): YamlDoc {
             val lines: Map<String, Int>
             val tree: JsonNode = try {
-                lines = keyLines(text)
+                lines = keyLines(file, text)
                 mapper.readTree(text) ?: mapper.createObjectNode()
+            } catch (e: ConfigException) {
+                throw e
             } catch (e: Exception) {
                 val loc = (e as? com.fasterxml.jackson.core.JsonProcessingException)?.location
                     ?: (e.cause as? com.fasterxml.jackson.core.JsonProcessingException)?.location
@@ -46,12 +47,18 @@ class YamlDoc private constructor(val file: Path, val root: ObjectNode, private 
             return YamlDoc(file, tree, lines)
         }
 
-        private fun keyLines(text: String): Map<String, Int> {
+        private fun keyLines(file: Path, text: String): Map<String, Int> {
             val out = HashMap<String, Int>()
             factory.createParser(text).use { p ->
                 while (true) {
                     val t = p.nextToken() ?: break
-                    if (t == JsonToken.FIELD_NAME) out.putIfAbsent(pathOf(p.parsingContext.pathAsPointer().toString()), p.currentLocation().lineNr)
+                    if (t != JsonToken.FIELD_NAME) continue
+                    val key = pathOf(p.parsingContext.pathAsPointer().toString())
+                    val line = p.currentLocation().lineNr
+                    // YAML parsers keep the last of two equal keys without a word; one of them is a mistake
+                    out.put(key, line)?.let { first ->
+                        throw ConfigException("$file:$line: key `$key` is given twice (first at line $first); remove one")
+                    }
                 }
             }
             return out

@@ -7,9 +7,9 @@ import dev.lathe.engine.data.DatasetSpec
 import dev.lathe.engine.data.EncodedExample
 import dev.lathe.engine.data.Method
 import dev.lathe.engine.data.Preprocessor
+import dev.lathe.engine.data.TemplateRenderers
 import dev.lathe.engine.text.HfTokenizer
 import dev.lathe.engine.text.Tokenizer
-import dev.lathe.scripts.cli.ConfigRun
 import java.nio.file.Files
 import java.nio.file.Path
 
@@ -25,6 +25,10 @@ class DataBuilder internal constructor(private val workDir: Path) {
     var sequenceLen = 512
     var valSetSize = 0.0
     var chatTemplate: String? = null
+    /** chat_template_jinja: inline Jinja source or the path of a file holding it (then chatTemplate may stay null). */
+    var chatTemplateJinja: String? = null
+    /** chat_template_kwargs: extra template variables, e.g. mapOf("enable_thinking" to false, "tools" to listOf(...)). */
+    var chatTemplateKwargs: Map<String, Any?> = emptyMap()
     var seed = 42L
     var shuffle = true
     internal val train = mutableListOf<DatasetSpec>()
@@ -59,7 +63,9 @@ class DataBuilder internal constructor(private val workDir: Path) {
 }
 
 /** Tokenized examples ready for a trainer, with the tokenizer they were made with. */
-class Data(val method: Method, val tokenizer: Tokenizer, val train: List<EncodedExample>, val eval: List<EncodedExample>) {
+class Data(val method: Method, val tokenizer: Tokenizer, val train: List<EncodedExample>, val eval: List<EncodedExample>,
+           /** The tokenizer's folder and the length cut: part of the precomputed-reference cache key. */
+           val tokenizerDir: Path? = null, val sequenceLen: Int = 0) {
     /** pad token, else EOS, else 0 (padding is masked out everywhere). */
     val padId: Int = listOfNotNull(tokenizer.padToken(), tokenizer.eosToken()).map { tokenizer.tokenToId(it) }.firstOrNull { it >= 0 } ?: 0
 }
@@ -69,8 +75,8 @@ fun data(model: Path, method: Method = Method.DPO, workDir: Path = Path.of("out"
     val b = DataBuilder(workDir).apply(block)
     val cfg = DataConfig.builder().rl(if (method == Method.REWARD_MODEL) null else method.key).rewardModel(method == Method.REWARD_MODEL)
         .datasets(b.train).testDatasets(b.test).sequenceLen(b.sequenceLen).valSetSize(b.valSetSize).seed(b.seed)
-        .shuffleMergedDatasets(b.shuffle).chatTemplate(b.chatTemplate).baseDir(Path.of("").toAbsolutePath()).build()
+        .shuffleMergedDatasets(b.shuffle).chatTemplate(b.chatTemplate).chatTemplateJinja(b.chatTemplateJinja).chatTemplateKwargs(b.chatTemplateKwargs).baseDir(Path.of("").toAbsolutePath()).build()
     val tok = HfTokenizer.load(model)
-    val r = Preprocessor.run(cfg, tok, ConfigRun.templates(tok), DataWarnings { System.err.println("data warning: $it") })
-    return Data(method, tok, r.train(), r.eval())
+    val r = Preprocessor.run(cfg, tok, TemplateRenderers.of(tok), DataWarnings { System.err.println("data warning: $it") })
+    return Data(method, tok, r.train(), r.eval(), model, b.sequenceLen)
 }

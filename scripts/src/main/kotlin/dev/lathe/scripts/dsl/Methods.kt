@@ -13,6 +13,7 @@ import dev.lathe.engine.train.TrainLoop
 import dev.lathe.engine.train.methods.PolicyLoader
 import dev.lathe.engine.train.methods.PolicyState
 import dev.lathe.engine.train.methods.ReferenceKind
+import dev.lathe.engine.train.methods.ReferencePolicy
 import dev.lathe.engine.train.methods.SftStep
 import dev.lathe.engine.train.methods.Training
 import java.nio.file.Path
@@ -124,10 +125,10 @@ private fun train(model: Path, data: Data, s: RunSpec, loss: AlignLoss, sync: Pa
         val run = Training().apply {
             this.model = policy
             this.loss = loss
-            reference = s.reference ?: if (s.lora != null && sync == null) ReferenceKind.ADAPTER_DISABLED else ReferenceKind.FROZEN_COPY
+            reference = s.reference ?: ReferencePolicy.choose(loss, s.lora != null, false, sync != null)
             referenceCopy = { PolicyLoader.causalLM(model) }
-            referenceCacheDir = s.output.resolve("ref_logps")
-            referenceCacheKey = "precomputed"
+            referenceCacheDir = ReferencePolicy.cacheDir()
+            referenceCacheKey = ReferencePolicy.cacheKey(model, data.tokenizerDir, data.sequenceLen, s.loop.bf16, s.lora != null, data.train + data.eval)
             train = data.train
             eval = data.eval
             padId = data.padId

@@ -48,7 +48,7 @@ object DataTestSupport {
         }
     }
 
-    val templates = ChatRenderer.Source { name, _ ->
+    val templates = ChatRenderer.Source { name, _, _ ->
         when (name) {
             "chatml" -> chatml
             "llama3" -> llama3

@@ -2,6 +2,7 @@ package dev.lathe.tests.generate
 
 import dev.lathe.engine.generate.Completion
 import dev.lathe.engine.generate.Generator
+import dev.lathe.engine.generate.LogitsProcessor
 import dev.lathe.engine.generate.Sampling
 import dev.lathe.engine.model.CausalLM
 import dev.lathe.engine.model.Inputs
@@ -81,6 +82,25 @@ class OnPolicySpec : StringSpec({
                 s.trainerReproducible() shouldBe false
                 val c = Generator(m, null, 0).generate(prompts.take(1), s)[0]
                 c.thresholds().all { it == Float.NEGATIVE_INFINITY } shouldBe true
+            }
+        }
+    }
+
+    "the sampler's top-k candidate path keeps the same set, with the same threshold, as the full processor" {
+        Fixtures.scoped {
+            dev.lathe.engine.tensor.Runtime.seed(3)
+            val logits = Tensors.randn(6, 50).mul(2.0)
+            val base = Sampling.greedy(1, setOf())
+            for (s in listOf(base.withSampling(0.7, 5, 1.0, 0.0, 1), base.withSampling(1.0, 20, 0.8, 0.0, 1),
+                    base.withSampling(1.5, 30, 0.95, 0.05, 1), base.withSampling(0.5, 49 - 1, 0.5, 0.2, 1))) {
+                val full = LogitsProcessor.process(logits, null, s)
+                val cand = LogitsProcessor.candidates(logits, null, s)!!
+                Fixtures.maxDiff(cand.threshold(), full.threshold()) shouldBe 0.0
+                val keptFull = full.logits().isfinite().sum(1, false).toLongArray().toList()
+                cand.values().isfinite().sum(1, false).toLongArray().toList() shouldBe keptFull
+                // the kept candidates carry the full path's processed values at their ids
+                val back = full.logits().gather(1, cand.ids())
+                Fixtures.maxDiff(back.maskedFill(cand.values().isinf(), 0.0), cand.values().maskedFill(cand.values().isinf(), 0.0)) shouldBe 0.0
             }
         }
     }

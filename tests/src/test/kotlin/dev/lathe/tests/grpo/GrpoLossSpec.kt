@@ -167,6 +167,23 @@ class GrpoLossSpec : FunSpec({
         }
     }
 
+    test("GDPO vs GRPO where they differ (grpo-spec §12): [1,1],[1,1],[1,0],[0,0], weights [1,1], G = 4") {
+        val r = arrayOf(doubleArrayOf(1.0, 1.0), doubleArrayOf(1.0, 1.0), doubleArrayOf(1.0, 0.0), doubleArrayOf(0.0, 0.0))
+        val grpo = Losses.grpoAdvantages(4, "group", "sum_then_normalize", listOf("f", "c"), null).compute(r).advantages()
+        val gdpo = Losses.grpoAdvantages(4, "group", "normalize_then_sum", listOf("f", "c"), null).compute(r).advantages()
+        listOf(0.7833, 0.7833, -0.2611, -1.3054).forEachIndexed { i, e -> close(grpo[i], e, "GRPO A$i", 1e-4) }
+        listOf(0.7691, 0.7691, -0.2061, -1.3320).forEachIndexed { i, e -> close(gdpo[i], e, "GDPO A$i", 1e-4) }
+    }
+
+    test("single reward: GDPO = GRPO x one batch constant (4 groups of 4, two constant -> x1.5811)") {
+        val v = listOf(1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0)
+        val r = Array(16) { doubleArrayOf(v[it]) }
+        val grpo = Losses.grpoAdvantages(4, "group", "sum_then_normalize", listOf("r"), null).compute(r).advantages()
+        val gdpo = Losses.grpoAdvantages(4, "group", "normalize_then_sum", listOf("r"), null).compute(r).advantages()
+        for (j in 0 until 8) close(gdpo[j] / grpo[j], 1.5811, "ratio $j", 1e-3)
+        for (j in 8 until 16) { close(grpo[j], 0.0, "GRPO constant group"); close(gdpo[j], 0.0, "GDPO constant group") }
+    }
+
     test("bad GRPO loss settings name the key") {
         shouldThrow<IllegalArgumentException> { Losses.grpo().lossType("dapoo").build() }.message shouldContain "did you mean 'dapo'"
         shouldThrow<IllegalArgumentException> { Losses.grpo().lossType("vespo").build() }.message shouldContain "not implemented"

@@ -28,8 +28,9 @@ class MethodYamlSpec : StringSpec({
             .replace(Regex("(?m)^base_model: .*$"), "base_model: $model")
             .replace(Regex("(?m)^output_dir: .*$"), "output_dir: ${work.resolve("out-$name")}")
             .replace("path: data/", "path: ${repo.resolve("recipes/data")}/")
-            .replace(Regex("(?m)^num_epochs: .*$"), "max_steps: 3")
-            .replace(Regex("(?m)^max_steps: .*$"), "max_steps: 3") + "\nlogging_steps: 1\nsaves_per_epoch: 0\n"
+            // a key given twice is an error, so the run-length keys are replaced, not appended
+            .replace(Regex("(?m)^(num_epochs|max_steps|logging_steps|saves_per_epoch): .*\n?"), "") +
+            "\nmax_steps: 3\nlogging_steps: 1\nsaves_per_epoch: 0\n"
         val cfg = work.resolve("$name.yml").also { Files.writeString(it, text) }
         val out = ByteArrayOutputStream()
         ConfigRun.run(ConfigBinder.read(cfg), PrintStream(out))

@@ -1,6 +1,9 @@
 package dev.lathe.tests.reward
 
+import dev.lathe.engine.data.GrpoPrompt
+import dev.lathe.engine.generate.Completion
 import dev.lathe.engine.reward.CheckedRewardRunner
+import dev.lathe.engine.reward.SampleRound
 import dev.lathe.engine.reward.Reward
 import dev.lathe.engine.reward.RewardException
 import dev.lathe.engine.reward.RewardOptions
@@ -123,6 +126,18 @@ class RewardRunnerSpec : FunSpec({
             t.failures()[0] shouldBe 1
             log.single() shouldContain "reward function 'slow' timed out (timed out after 200 ms) on sample 0"
         }
+        // a call that swallows its interrupt keeps its thread: the pool adds one so the rest still run
+        val release = java.util.concurrent.CountDownLatch(1)
+        val stubborn = Reward.of("stubborn", 1.0) { s ->
+            if (s.index() == 1) while (true) { try { if (release.await(10, TimeUnit.MILLISECONDS)) break } catch (e: InterruptedException) { } }
+            2.0
+        }
+        run(stubborn, o = opts(1).withTimeout(Duration.ofMillis(200))).use { r ->
+            val t = r.score(round(1, 4), 4)
+            t.values().map { it[0] }.map { if (it.isNaN()) null else it } shouldBe listOf(2.0, null, 2.0, 2.0)
+            t.failures()[0] shouldBe 1
+            release.countDown()
+        }
         run(slow, o = opts(1).withTimeout(Duration.ofMillis(100)).withStrict(true)).use { r ->
             shouldThrow<RewardException> { r.score(round(1, 2), 2) }.message shouldContain "'slow' timed out"
         }
@@ -139,6 +154,31 @@ class RewardRunnerSpec : FunSpec({
             r.score(round(2, 3), 3)
             most.get() shouldBe 1
         }
+    }
+
+    test("queued calls do not each get a thread: 200 calls on 2 workers use at most 2 threads") {
+        val threads = Collections.synchronizedSet(mutableSetOf<String>())
+        run(Reward.of("t", 1.0) { threads.add(Thread.currentThread().name); 1.0 }, workers = 2).use { r ->
+            r.score(round(50, 4), 4).failures()[0] shouldBe 0
+        }
+        (threads.size <= 2) shouldBe true
+    }
+
+    test("SampleRound maps a generation round (prompt-major completions) to samples") {
+        val prompts = listOf(GrpoPrompt("P0", intArrayOf(1, 2), mapOf("answer" to "a"), "d.jsonl:1"),
+            GrpoPrompt("P1", intArrayOf(3), mapOf("answer" to "b"), "d.jsonl:2"))
+        val comps = listOf(Completion(0, 0, intArrayOf(5, 9), "x", floatArrayOf(-1f, -2f), "eos"),
+            Completion(0, 1, intArrayOf(6, 7), "yz", floatArrayOf(-1f, -2f), "length"),
+            Completion(1, 0, intArrayOf(9), "", floatArrayOf(-1f), "eos"),
+            Completion(1, 1, intArrayOf(8, 9), "w", floatArrayOf(-1f, -2f), "stop"))
+        val s = SampleRound.of(prompts, comps)
+        s.map { listOf(it.index(), it.group(), it.member()) } shouldBe listOf(listOf(0, 0, 0), listOf(1, 0, 1), listOf(2, 1, 0), listOf(3, 1, 1))
+        s.map { it.prompt() } shouldBe listOf("P0", "P0", "P1", "P1")
+        s.map { it.completion() } shouldBe listOf("x", "yz", "", "w")
+        s.map { it.truncated() } shouldBe listOf(false, true, false, false)
+        s[1].completionIds().toList() shouldBe listOf(6, 7)
+        s[3].promptIds().toList() shouldBe listOf(3)
+        s[2].row()["answer"] shouldBe "b"
     }
 
     test("bad round layout and bad options are refused") {

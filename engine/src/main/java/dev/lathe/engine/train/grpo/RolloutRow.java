@@ -10,7 +10,14 @@ package dev.lathe.engine.train.grpo;
  * @param advantage from GroupAdvantages
  * @param oldLogps per completion token under the generating policy, or null when not needed
  * @param refLogps per completion token under the reference, or null when beta = 0
+ * @param thresholds per completion token, the sampler's kept-set logit threshold (top-k/p, min-p at the
+ *     sampling temperature; -inf keeps the whole vocabulary), or null when no filter was active
  */
-public record RolloutRow(int prompt, int[] completion, boolean truncated, double advantage, float[] oldLogps, float[] refLogps) {
-  public RolloutRow withLogps(float[] old, float[] ref) { return new RolloutRow(prompt, completion, truncated, advantage, old, ref); }
+public record RolloutRow(int prompt, int[] completion, boolean truncated, double advantage, float[] oldLogps, float[] refLogps,
+    float[] thresholds) {
+  public RolloutRow(int prompt, int[] completion, boolean truncated, double advantage, float[] oldLogps, float[] refLogps) {
+    this(prompt, completion, truncated, advantage, oldLogps, refLogps, null);
+  }
+
+  public RolloutRow withLogps(float[] old, float[] ref) { return new RolloutRow(prompt, completion, truncated, advantage, old, ref, thresholds); }
 }

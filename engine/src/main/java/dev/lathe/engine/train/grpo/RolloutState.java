@@ -41,6 +41,7 @@ record RolloutState(long microSteps, long rounds, Round round) {
         o.put("advantage", x.advantage());
         if (x.oldLogps() != null) floats(o.putArray("old_logps"), x.oldLogps());
         if (x.refLogps() != null) floats(o.putArray("ref_logps"), x.refLogps());
+        if (x.thresholds() != null) floats(o.putArray("thresholds"), x.thresholds());
       }
     }
     try {
@@ -70,18 +71,22 @@ record RolloutState(long microSteps, long rounds, Round round) {
       int[] c = new int[o.get("completion").size()];
       for (int i = 0; i < c.length; i++) c[i] = o.get("completion").get(i).asInt();
       rows.add(new RolloutRow(o.get("prompt").asInt(), c, o.get("truncated").asBoolean(), o.get("advantage").asDouble(),
-          o.has("old_logps") ? floats(o.get("old_logps")) : null, o.has("ref_logps") ? floats(o.get("ref_logps")) : null));
+          o.has("old_logps") ? floats(o.get("old_logps")) : null, o.has("ref_logps") ? floats(o.get("ref_logps")) : null,
+          o.has("thresholds") ? floats(o.get("thresholds")) : null));
     }
     return new Round(r.get("number").asLong(), List.copyOf(rows), metrics);
   }
 
   private static void floats(ArrayNode a, float[] v) {
-    for (float x : v) a.add(x);
+    for (float x : v) {
+      if (Float.isFinite(x)) a.add(x);
+      else a.addNull(); // -inf threshold = whole vocabulary (JSON has no infinities)
+    }
   }
 
   private static float[] floats(JsonNode a) {
     float[] v = new float[a.size()];
-    for (int i = 0; i < v.length; i++) v[i] = a.get(i).floatValue();
+    for (int i = 0; i < v.length; i++) v[i] = a.get(i).isNull() ? Float.NEGATIVE_INFINITY : a.get(i).floatValue();
     return v;
   }
 }

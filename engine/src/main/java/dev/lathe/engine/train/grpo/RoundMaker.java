@@ -72,8 +72,10 @@ final class RoundMaker {
       adv = advantages.compute(table.values());
     }
     List<RolloutRow> rows = new ArrayList<>(out.size());
+    boolean filtered = s.topK > 0 || s.topP < 1 || s.minP > 0; // else every threshold is -inf: the whole vocabulary
     for (int i = 0; i < out.size(); i++) {
-      rows.add(new RolloutRow(chosen[i / g], out.get(i).tokens(), samples.get(i).truncated(), adv.advantages()[i], null, null));
+      Completion c = out.get(i);
+      rows.add(new RolloutRow(chosen[i / g], c.tokens(), c.truncated(), adv.advantages()[i], null, null, filtered ? c.thresholds() : null));
     }
     Map<String, Double> metrics = new LinkedHashMap<>(CompletionStats.of(rows));
     metrics.putAll(adv.metrics());

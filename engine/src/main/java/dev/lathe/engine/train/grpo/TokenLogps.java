@@ -19,13 +19,23 @@ public final class TokenLogps {
 
   private TokenLogps() {}
 
-  public static Tensor of(CausalLM m, GrpoBatch b, double temperature) {
+  /** [b, c] log-probs (with grad when enabled) and [b, c] entropies of the same distribution (no grad). */
+  public record Result(Tensor logps, Tensor entropy) {}
+
+  public static Tensor of(CausalLM m, GrpoBatch b, double temperature) { return withEntropy(m, b, temperature).logps(); }
+
+  /**
+   * With the sampler's kept-set thresholds in the batch, the softmax runs over the tokens the sampler
+   * could draw (top-k/p, min-p), so trainer and sampler share the processed distribution exactly.
+   */
+  public static Result withEntropy(CausalLM m, GrpoBatch b, double temperature) {
     try (Scope sc = Scope.open()) { // frees the decoder's intermediates here (autograd keeps what backward needs)
       Tensor hidden = m.hidden(new Inputs(b.ids(), b.attention(), AttentionMask.positionsFromMask(b.attention()), null, null));
       long c = b.completionIds().size(1);
       Tensor h = hidden.narrow(1, b.promptLength() - 1, c); // [b, c, h]: predicts the completion tokens
       if (temperature != 1.0) h = h.div(temperature);
-      return sc.keep(LogProbs.ofLabels(h, m.lmHeadWeight(), b.completionIds(), b.real(), CHUNK).logps());
+      LogProbs.Result r = LogProbs.ofLabels(h, m.lmHeadWeight(), b.completionIds(), b.real(), b.thresholds(), CHUNK);
+      return new Result(sc.keep(r.logps()), sc.keep(r.entropy()));
     }
   }
 }

@@ -31,7 +31,7 @@ public final class PairStep implements StepFunction<PairRows> {
   public StepOutput compute(PairRows b, PhaseTimer timer) {
     int n = b.batch().pairs();
     SeqTensors seqs = SeqTensors.of(b.batch());
-    Scored pol = Scored.of(policy, seqs);
+    Scored pol = Scored.of(policy, seqs, loss instanceof OrpoLoss && loss.needsNll());
     Tensor ref = null;
     if (!loss.isReferenceFree()) {
       try (var p = timer.phase("reference")) {

@@ -49,6 +49,7 @@ public final class PolicyLoader {
       throw e;
     }
     m.setHfConfig(cfg);
+    m.train(false); // loaded models start in eval mode (the loop switches to training)
     return m;
   }
 }

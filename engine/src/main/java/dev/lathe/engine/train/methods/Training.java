@@ -47,11 +47,37 @@ public final class Training {
 
   public RunResult run() {
     if (model == null || loss == null) throw new IllegalStateException("a training needs a model and a loss");
+    if (syncAlpha != null && model.loraSpec() != null) {
+      throw new IllegalArgumentException("sync_ref_model (TR-DPO) with adapter: lora is not supported: the policy's trained weights are "
+          + "its adapters, which a base-model reference cannot take in (TRL refuses it too); train the full model");
+    }
+    checkVocabulary();
     return switch (loss) {
       case PairLoss p -> runPairs(policy(), p);
       case KtoLoss k -> runKto(policy(), k);
       case RewardLoss r -> runReward(r);
     };
+  }
+
+  /** Token ids past the embedding would fail inside the forward as "index out of range in self": name the row instead. */
+  private void checkVocabulary() {
+    int vocab = model.spec().vocabSize();
+    for (List<EncodedExample> part : List.of(train, eval)) {
+      for (EncodedExample e : part) {
+        int max = Math.max(0, maxId(e.prompt()));
+        for (int[] c : e.completions()) max = Math.max(max, maxId(c));
+        if (max >= vocab || padId >= vocab) {
+          throw new IllegalArgumentException("row " + e.row().origin() + ": token id " + Math.max(max, padId) + " is past the model's vocabulary ("
+              + "vocab_size " + vocab + " in its config.json): the tokenizer does not belong to this model");
+        }
+      }
+    }
+  }
+
+  private static int maxId(int[] ids) {
+    int m = -1;
+    for (int x : ids) m = Math.max(m, x);
+    return m;
   }
 
   private CausalLM policy() {
@@ -61,7 +87,7 @@ public final class Training {
 
   private RunResult runPairs(CausalLM policy, PairLoss pl) {
     try (Reference ref = reference(policy, pl)) {
-      var loopRun = new TrainLoop<>(loop, new PolicyState(policy, baseModelDir), new PairStep(policy, pl, ref),
+      var loopRun = new TrainLoop<>(loop, state(policy, ref), new PairStep(policy, pl, ref),
           PairRows.source(train, padId, 0), PairRows.source(eval, padId, train.size())).log(log);
       if (syncAlpha != null) loopRun.onStepEnd(step -> sync(ref, policy, step));
       return loopRun.run();
@@ -73,7 +99,7 @@ public final class Training {
       throw new IllegalArgumentException("precompute_ref_log_probs is not supported for KTO (its KL pairs depend on the micro-batch)");
     }
     try (Reference ref = reference(policy, kl)) {
-      var loopRun = new TrainLoop<>(loop, new PolicyState(policy, baseModelDir), new KtoStep(policy, kl, ref),
+      var loopRun = new TrainLoop<>(loop, state(policy, ref), new KtoStep(policy, kl, ref),
           KtoRows.source(train, padId, kl.needsKl(), 0), KtoRows.source(eval, padId, kl.needsKl(), train.size()))
           .log(log).reduceMetrics(KtoMetrics::reduce);
       if (syncAlpha != null) loopRun.onStepEnd(step -> sync(ref, policy, step));
@@ -116,6 +142,13 @@ public final class Training {
       }
     };
     return Precomputed.loadOrCompute(file, all, padId, loop.effectiveEvalBatchSize(), live, log);
+  }
+
+  /** The policy as checkpointed, with TR-DPO's synced reference and bco_pair's running mean beside it. */
+  private RunState state(CausalLM policy, Reference ref) {
+    CausalLM synced = syncAlpha != null && ref != null && ref.model() != policy ? ref.model() : null;
+    var bco = loss instanceof dev.lathe.engine.align.DpoLoss d ? d.bcoState().orElse(null) : null;
+    return new RunState(new PolicyState(policy, baseModelDir), synced, bco);
   }
 
   private void sync(Reference ref, CausalLM policy, long step) {

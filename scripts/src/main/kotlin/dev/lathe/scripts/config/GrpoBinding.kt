@@ -1,0 +1,156 @@
+package dev.lathe.scripts.config
+
+import dev.lathe.engine.align.Losses
+import dev.lathe.engine.data.Method
+import dev.lathe.engine.reward.Reward
+import dev.lathe.engine.train.grpo.GrpoGeometry
+import dev.lathe.engine.train.grpo.GrpoSettings
+import dev.lathe.engine.train.methods.ReferenceKind
+
+/**
+ * The `trl:` keys of rl: grpo | gdpo (grpo-spec §2) -> GrpoSettings and the GRPO loss, with Axolotl's
+ * defaults and precedence. Keys of work not done yet (vLLM, the async family, rollout_func, NeMo Gym,
+ * EBFT, Liger) are refused with a message saying so, rather than silently ignored.
+ */
+object GrpoBinding {
+    private const val LATER = "is not implemented in Lathe yet"
+    private val REFUSED = mapOf(
+        "use_vllm" to "generation runs in process on Lathe's own rollout engine; external vLLM servers $LATER",
+        "vllm_mode" to "vLLM $LATER", "vllm_server_host" to "vLLM $LATER", "vllm_server_port" to "vLLM $LATER",
+        "vllm_server_timeout" to "vLLM $LATER", "vllm_guided_decoding_regex" to "vLLM $LATER", "vllm_enable_sleep_mode" to "vLLM $LATER",
+        "vllm_importance_sampling_correction" to "vLLM importance-sampling correction $LATER (no vLLM: sampler and trainer share one distribution)",
+        "vllm_importance_sampling_mode" to "vLLM importance-sampling correction $LATER", "vllm_importance_sampling_cap" to "vLLM importance-sampling correction $LATER",
+        "vllm_lora_sync" to "vLLM $LATER", "vllm_sync_interval" to "async GRPO $LATER",
+        "use_data_producer" to "async GRPO (the data-producer family) $LATER", "async_prefetch" to "async GRPO $LATER",
+        "prefetch_depth" to "async GRPO $LATER", "streaming_partial_batch" to "async GRPO $LATER", "streaming_min_groups" to "async GRPO $LATER",
+        "reward_num_workers" to "async GRPO's reward workers $LATER (rewards already run on a thread pool)",
+        "replay_buffer_size" to "async GRPO's replay buffer $LATER", "replay_recompute_logps" to "async GRPO's replay buffer $LATER",
+        "reroll_start_fraction" to "async GRPO's re-rolling $LATER", "reroll_max_groups" to "async GRPO's re-rolling $LATER",
+        "skip_zero_advantage_batches" to "async GRPO $LATER", "off_policy_mask_threshold" to "off-policy sequence masking $LATER",
+        "use_bias_correction_kl" to "the bias-corrected KL $LATER", "rollout_func" to "custom rollout functions $LATER",
+        "use_liger_loss" to "the Liger fused GRPO loss $LATER (Lathe's loss never materialises [b, s, v] anyway)",
+    )
+    /** Keys a GRPO config may not carry at the top level (later work). */
+    private val REFUSED_TOP = mapOf("ebft" to "EBFT $LATER", "vllm" to "vLLM serving $LATER")
+
+    fun bind(top: ConfigNode, trl: ConfigNode?, method: Method, hasAdapter: Boolean, separateRef: Boolean, warnings: MutableList<String>,
+             rewards: (ConfigNode) -> List<Reward>): Bound {
+        refuse(top, trl)
+        val t = trl ?: throw ConfigException("${top.where("rl")}: rl: ${method.key} needs a `trl:` block with at least `reward_funcs`")
+        val s = settings(t, method, warnings)
+        val beta = listOf(t.double("beta"), top.double("rl_beta"), top.double("dpo_beta"), top.double("orpo_alpha")).firstOrNull { it != null } ?: 0.0
+        val builder = Losses.grpo().beta(beta).maxCompletionLength(s.maxCompletionLength).apply {
+            t.string("loss_type")?.let { lossType(it) }
+            t.double("epsilon")?.let { epsilon(it) }
+            epsilonHigh(t.double("epsilon_high"))
+            delta(t.double("delta"))
+            t.string("importance_sampling_level")?.let { importanceSamplingLevel(it) }
+            t.double("top_entropy_quantile")?.let { topEntropyQuantile(it) }
+        }
+        val loss = wrap(t) { builder.build() }
+        warnings += builder.advice().map { "${t.where("loss_type")}: $it" }
+        val reference = when {
+            beta == 0.0 -> ReferenceKind.NONE
+            hasAdapter && !separateRef -> ReferenceKind.ADAPTER_DISABLED
+            else -> ReferenceKind.FROZEN_COPY
+        }
+        val sync = refSync(t, beta, hasAdapter && !separateRef)
+        val kwargs = t.obj("chat_template_kwargs")?.let { o -> o.node.properties().associate { (k, _) -> k to o.raw(k)?.let(::plain) } } ?: emptyMap()
+        t.raw("reward_funcs"); t.raw("reward_weights") // read here, bound when the run starts
+        return Bound(loss, s, { rewards(t) }, kwargs, reference, sync)
+    }
+
+    class Bound(val loss: dev.lathe.engine.align.GrpoLoss, val settings: GrpoSettings, val rewards: () -> List<Reward>,
+                val chatTemplateKwargs: Map<String, Any?>, val reference: ReferenceKind, val refSync: RefSyncSettings?)
+
+    private fun settings(t: ConfigNode, method: Method, warnings: MutableList<String>): GrpoSettings = GrpoSettings().apply {
+        t.int("num_generations")?.let { numGenerations = it }
+        t.int("max_completion_length")?.let { maxCompletionLength = it }
+        generationBatchSize = t.int("generation_batch_size")
+        stepsPerGeneration = t.int("steps_per_generation")
+        t.int("num_iterations")?.let { numIterations = it }
+        t.bool("mask_truncated_completions")?.let { maskTruncatedCompletions = it }
+        t.double("temperature")?.let { temperature = it }
+        t.double("top_p")?.let { topP = it }
+        t.int("top_k")?.let { topK = it }
+        t.double("min_p")?.let { minP = it }
+        t.double("repetition_penalty")?.let { repetitionPenalty = it }
+        t.raw("scale_rewards")?.let { v -> scaleRewards = if (v.isBoolean) v.asBoolean().toString() else t.string("scale_rewards")!! }
+        val agg = t.string("multi_objective_aggregation")
+        if (method == Method.GDPO && agg == "sum_then_normalize") {
+            throw ConfigException("${t.where("multi_objective_aggregation")}: rl: gdpo normalises each reward before summing; " +
+                "sum_then_normalize is rl: grpo (Axolotl rejects this combination too)")
+        }
+        aggregation = agg ?: if (method == Method.GDPO) "normalize_then_sum" else "sum_then_normalize"
+        t.bool("log_completions")?.let { logCompletions = it }
+        t.int("num_completions_to_print")?.let { numCompletionsToPrint = it }
+        t.bool("shuffle_dataset")?.let { shuffleDataset = it }
+        t.obj("generation_kwargs")?.let { generationKwargs(it, this) }
+        wrap(t) { validate() }
+        if (!t.has("max_completion_length")) warnings += "${t.where("reward_funcs")}: trl.max_completion_length is not set; using 256 (TRL 1.8's default; Axolotl would pass None)"
+    }
+
+    /** TRL merges generation_kwargs last into the sampling parameters; the ones the rollout engine knows are applied. */
+    private fun generationKwargs(g: ConfigNode, s: GrpoSettings) {
+        for ((key, _) in g.node.properties()) {
+            when (key) {
+                "temperature" -> s.temperature = g.double(key)!!
+                "top_p" -> s.topP = g.double(key)!!
+                "top_k" -> s.topK = g.int(key)!!
+                "min_p" -> s.minP = g.double(key)!!
+                "repetition_penalty" -> s.repetitionPenalty = g.double(key)!!
+                "stop", "stop_strings" -> s.stopStrings = g.stringList(key)!!.toMutableList()
+                "max_tokens", "max_new_tokens" -> throw ConfigException("${g.where(key)}: set the completion length with trl.max_completion_length")
+                else -> throw ConfigException("${g.where(key)}: generation_kwargs.$key is not supported by Lathe's rollout engine " +
+                    "(known: temperature, top_p, top_k, min_p, repetition_penalty, stop)")
+            }
+        }
+    }
+
+    /** TR-DPO on the reference (Axolotl's schema defaults 0.9 / 64 when sync_ref_model is on); TRL needs beta != 0 and no PEFT reference. */
+    private fun refSync(t: ConfigNode, beta: Double, adapterRef: Boolean): RefSyncSettings? {
+        val on = t.bool("sync_ref_model") ?: false
+        val alpha = t.double("ref_model_mixup_alpha") ?: 0.9
+        val steps = t.long("ref_model_sync_steps") ?: 64
+        if (!on) return null
+        val where = t.where("sync_ref_model")
+        if (beta == 0.0) throw ConfigException("$where: sync_ref_model needs beta != 0 (with beta 0 there is no reference model)")
+        if (adapterRef) throw ConfigException("$where: sync_ref_model needs a separate reference model; with adapter: lora set rl_adapter_ref_model: true")
+        if (alpha !in 0.0..1.0) throw ConfigException("${t.where("ref_model_mixup_alpha")}: ref_model_mixup_alpha must be in [0, 1], got $alpha")
+        if (steps < 1) throw ConfigException("${t.where("ref_model_sync_steps")}: ref_model_sync_steps must be >= 1, got $steps")
+        return RefSyncSettings(alpha, steps)
+    }
+
+    /** Checks the batch geometry as far as it is known before the data is loaded (divisibility; prompts later). */
+    fun geometry(top: ConfigNode, t: ConfigNode?, s: GrpoSettings, micro: Int, accumulation: Int) {
+        try {
+            GrpoGeometry.of(micro, accumulation, s, Int.MAX_VALUE)
+        } catch (e: IllegalArgumentException) {
+            val key = e.message!!.substringBefore(':').substringBefore(' ')
+            val where = if (t != null && t.has(key)) t.where(key) else if (top.has(key)) top.where(key) else top.where("micro_batch_size")
+            throw ConfigException("$where: ${e.message}")
+        }
+    }
+
+    private fun refuse(top: ConfigNode, trl: ConfigNode?) {
+        for ((key, why) in REFUSED) {
+            val v = trl?.raw(key) ?: continue
+            if (key == "use_vllm" && v.isBoolean && !v.asBoolean()) continue
+            throw ConfigException("${trl.where(key)}: trl.$key: $why")
+        }
+        for ((key, why) in REFUSED_TOP) if (top.raw(key) != null) throw ConfigException("${top.where(key)}: `$key`: $why")
+        top.node.properties().map { it.key }.firstOrNull { it.startsWith("nemo_gym") }?.let {
+            throw ConfigException("${top.where(it)}: `$it`: NeMo Gym environments $LATER")
+        }
+    }
+
+    private fun plain(v: com.fasterxml.jackson.databind.JsonNode): Any? =
+        com.fasterxml.jackson.databind.ObjectMapper().convertValue(v, Any::class.java)
+
+    private fun <T> wrap(t: ConfigNode, body: () -> T): T = try {
+        body()
+    } catch (e: IllegalArgumentException) {
+        val key = e.message!!.substringBefore(':').substringBefore(' ').substringBefore('[')
+        throw ConfigException("${if (t.has(key)) t.where(key) else t.doc.file.toString()}: ${e.message}")
+    }
+}

@@ -1,0 +1,34 @@
+package dev.lathe.scripts.config
+
+import dev.lathe.engine.align.GrpoLoss
+import dev.lathe.engine.data.DataConfig
+import dev.lathe.engine.data.Method
+import dev.lathe.engine.reward.Reward
+import dev.lathe.engine.train.LoopSettings
+import dev.lathe.engine.train.grpo.GrpoSettings
+import dev.lathe.engine.train.methods.ReferenceKind
+import java.nio.file.Path
+
+/**
+ * A bound `rl: grpo | gdpo` config: the GRPO assembler's own settings, the loss, and the reward functions
+ * (bound lazily: compiling rewards.kts is only worth doing when the run starts).
+ */
+data class GrpoConfig(
+    val file: Path,
+    val baseModel: Path,
+    val tokenizerDir: Path,
+    val outputDir: Path,
+    val method: Method,
+    val loss: GrpoLoss,
+    val settings: GrpoSettings,
+    val rewards: () -> List<Reward>,
+    val chatTemplateKwargs: Map<String, Any?>,
+    val lora: LoraSettings?,
+    val loraModelDir: Path?,
+    val reference: ReferenceKind,
+    val refSync: RefSyncSettings?,
+    val loop: LoopSettings,
+    val data: DataConfig,
+    val gradientCheckpointing: Boolean,
+    val warnings: List<String>,
+)

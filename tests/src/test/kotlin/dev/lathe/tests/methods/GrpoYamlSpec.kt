@@ -1,0 +1,81 @@
+package dev.lathe.tests.methods
+
+import dev.lathe.engine.train.MetricsLog
+import dev.lathe.scripts.cli.GrpoRun
+import dev.lathe.scripts.config.ConfigBinder
+import dev.lathe.scripts.config.GrpoConfig
+import dev.lathe.engine.reward.Reward
+import dev.lathe.scripts.dsl.grpo
+import dev.lathe.scripts.dsl.load
+import dev.lathe.scripts.dsl.prompts
+import dev.lathe.scripts.dsl.rewardStats
+import dev.lathe.scripts.dsl.tinyModel
+import io.kotest.core.spec.style.StringSpec
+import io.kotest.matchers.collections.shouldContainAll
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import java.io.ByteArrayOutputStream
+import java.io.PrintStream
+import java.nio.file.Files
+import java.nio.file.Path
+
+/**
+ * The committed recipes/grpo.yml and recipes/gdpo.yml (with recipes/rewards.kts beside them) run a few
+ * steps on a fresh tiny model: message prompts through the chat template, Kotlin rewards named from YAML,
+ * TRL's metric names, completions.jsonl, plots.
+ */
+class GrpoYamlSpec : StringSpec({
+    val repo = System.getenv("LATHE_REPO")?.let { Path.of(it) } ?: Path.of("..").toAbsolutePath().normalize()
+    val work = Files.createTempDirectory("grpo-yaml")
+    Files.copy(repo.resolve("recipes/rewards.kts"), work.resolve("rewards.kts"))
+    val model = tinyModel(work.resolve("tiny")) { hidden = 32; layers = 2; heads = 4; kvHeads = 2 }
+
+    fun run(name: String): Pair<List<Map<String, Any>>, String> {
+        val text = Files.readString(repo.resolve("recipes/$name.yml"))
+            .replace(Regex("(?m)^base_model: .*$"), "base_model: $model")
+            .replace(Regex("(?m)^output_dir: .*$"), "output_dir: ${work.resolve("out-$name")}")
+            .replace("path: data/", "path: ${repo.resolve("recipes/data")}/")
+            .replace(Regex("(?m)^max_steps: .*$"), "max_steps: 2")
+            .replace(Regex("(?m)^  max_completion_length: .*$"), "  max_completion_length: 6") + "\nsaves_per_epoch: 0\n"
+        val cfg = ConfigBinder.readAny(work.resolve("$name.yml").also { Files.writeString(it, text) }) as GrpoConfig
+        val out = ByteArrayOutputStream()
+        GrpoRun.run(cfg, PrintStream(out))
+        return MetricsLog.read(work.resolve("out-$name/metrics.jsonl")) to out.toString()
+    }
+
+    "recipes/grpo.yml: LoRA, k3 KL to the adapter-disabled policy, rewards.kts, completions.jsonl" {
+        val (rows, log) = run("grpo")
+        rows.first().keys shouldContainAll listOf("loss", "reward", "reward_std", "rewards/correct/mean", "kl", "entropy",
+            "completions/mean_length", "clip_ratio/region_mean", "frac_reward_zero_std", "num_tokens")
+        Files.readAllLines(work.resolve("out-grpo/completions.jsonl")).size shouldBe 2 * 32
+        Files.exists(work.resolve("out-grpo/adapter_model.safetensors")) shouldBe true
+        Files.exists(work.resolve("out-grpo/plots/reward.png")) shouldBe true
+        log shouldContain "<|im_start|>user\\necho " // the chat template rendered the message prompt
+    }
+
+    "the recipe DSL (a small recipes/grpo.main.kts): prompts, inline rewards, grpo { }, rewardStats" {
+        val words = listOf("abc", "bca", "cab", "dda", "ead", "fgh", "hgf", "bbd")
+        val ps = prompts(model, words.map { mapOf("prompt" to "$it>", "word" to it) })
+        ps[0].row()["word"] shouldBe "abc"
+        val correct = Reward.of("correct", 2.0) { s -> if (s.completion() == "${s.row()["word"]}!") 1.0 else 0.0 }
+        val trained = grpo(model, ps) {
+            reward(correct)
+            reward("format") { s -> if (s.completion().endsWith("!")) 1.0 else 0.0 }
+            grpo { numGenerations = 4; maxCompletionLength = 6 }
+            beta = 0.04
+            lora(r = 4, alpha = 8.0)
+            output = work.resolve("out-dsl")
+            loop { microBatchSize = 8; maxSteps = 2; progress = false; plots = false }
+        }
+        trained.run.lossByStep().size shouldBe 2
+        Files.exists(work.resolve("out-dsl/adapter_model.safetensors")) shouldBe true
+        val stats = load(trained).use { rewardStats(it, model, ps.take(2), listOf(correct), samples = 2, maxNewTokens = 6) }
+        stats.keys shouldBe setOf("correct", "reward")
+    }
+
+    "recipes/gdpo.yml: two rewards normalised separately, no reference" {
+        val (rows, _) = run("gdpo")
+        rows.first().keys shouldContainAll listOf("rewards/correct/mean", "rewards/length/mean", "reward")
+        (rows.first().containsKey("kl")) shouldBe false
+    }
+})
