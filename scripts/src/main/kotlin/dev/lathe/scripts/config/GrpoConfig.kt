@@ -31,4 +31,6 @@ data class GrpoConfig(
     val data: DataConfig,
     val gradientCheckpointing: Boolean,
     val warnings: List<String>,
+    /** trl.use_vllm: generate through this server (VllmBinding); null = in process. */
+    val vllm: VllmBinding.Settings? = null,
 )
