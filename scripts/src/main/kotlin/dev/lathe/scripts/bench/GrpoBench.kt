@@ -13,7 +13,7 @@ import dev.lathe.engine.train.AdamW
 import dev.lathe.engine.train.LoopSettings
 import dev.lathe.engine.train.LrSchedule
 import dev.lathe.engine.train.OptimizerSpec
-import dev.lathe.engine.train.grpo.GrpoPrompt
+import dev.lathe.engine.data.GrpoPrompt
 import dev.lathe.engine.train.grpo.GrpoSettings
 import dev.lathe.engine.train.grpo.GrpoTraining
 import java.io.ByteArrayOutputStream
@@ -42,7 +42,7 @@ class GrpoBench(val layers: Int, val hidden: Int, val heads: Int, val kvHeads: I
     private fun once(steps: Int): Result {
         val out = Files.createTempDirectory("bench-grpo")
         val r = SplittableRandom(0)
-        val ps = List(prompts) { i -> GrpoPrompt(IntArray(prompt) { r.nextInt(vocab) }, "p$i", mapOf()) }
+        val ps = List(prompts) { i -> GrpoPrompt("p$i", IntArray(prompt) { r.nextInt(vocab) }, mapOf(), "bench prompt $i") }
         val rows = prompts * generations
         val reward = Reward.of("mod7", 1.0) { s -> s.completionIds().count { it % 7 == 0 }.toDouble() / s.completionIds().size }
         CausalLM(spec).use { policy ->

@@ -1,7 +1,6 @@
 package dev.lathe.scripts.cli
 
 import dev.lathe.engine.data.DataWarnings
-import dev.lathe.engine.data.PreparedRow
 import dev.lathe.engine.data.Preprocessor
 import dev.lathe.engine.io.GenerationConfig
 import dev.lathe.engine.model.CausalLM
@@ -13,7 +12,6 @@ import dev.lathe.engine.tensor.Runtime
 import dev.lathe.engine.text.HfTokenizer
 import dev.lathe.engine.text.Tokenizer
 import dev.lathe.engine.train.RunResult
-import dev.lathe.engine.train.grpo.GrpoPrompt
 import dev.lathe.engine.train.grpo.GrpoTraining
 import dev.lathe.engine.train.methods.PolicyLoader
 import dev.lathe.scripts.config.GrpoConfig
@@ -31,7 +29,7 @@ object GrpoRun {
         val tok = HfTokenizer.load(cfg.tokenizerDir)
         val data = Preprocessor.run(cfg.data, tok, ConfigRun.templates(tok), DataWarnings { log.println("data warning: $it") })
         log.println(data.report().toText())
-        val prompts = prompts(cfg, tok, data.prepared().train())
+        val prompts = data.promptsTrain()
         val rewards = cfg.rewards()
         Files.createDirectories(cfg.outputDir)
         Files.copy(cfg.file, cfg.outputDir.resolve("config.yml"), StandardCopyOption.REPLACE_EXISTING)
@@ -56,24 +54,6 @@ object GrpoRun {
                     baseModelDir = cfg.baseModel
                     this.log = log
                 }.run()
-            }
-        }
-    }
-
-    /**
-     * TRL's prompt tokenisation (grpo-spec §4.1): a message list is rendered with the chat template and
-     * the generation prompt and tokenised without added special tokens; a text prompt is tokenised with them.
-     */
-    fun prompts(cfg: GrpoConfig, tok: Tokenizer, rows: List<PreparedRow>): List<GrpoPrompt> {
-        val renderer by lazy { ConfigRun.templates(tok).forTemplate(cfg.data.chatTemplate ?: "tokenizer_default", cfg.data.chatTemplateJinja, cfg.data.chatTemplateKwargs + cfg.chatTemplateKwargs) }
-        return rows.map { r ->
-            when (val p = r.text().grpoPrompt()) {
-                is String -> GrpoPrompt(tok.encode(p, true), p, r.columns())
-                else -> {
-                    @Suppress("UNCHECKED_CAST")
-                    val text = renderer.render(p as List<Map<String, Any>>, true)
-                    GrpoPrompt(tok.encode(text, false), text, r.columns())
-                }
             }
         }
     }
