@@ -33,6 +33,8 @@ class GrpoSpec : RunSpec("grpo") {
     var importanceSamplingLevel = "token"
     var topEntropyQuantile = 1.0
     internal val rewards = mutableListOf<Reward>()
+    /** Held-out prompts generated and scored every loop.evalSteps (eval_reward, eval_rewards/NAME/mean in metrics.jsonl). */
+    var evalPrompts: List<GrpoPrompt> = emptyList()
 
     /** GRPO's own settings: numGenerations, maxCompletionLength, temperature, numIterations, ... */
     fun grpo(block: GrpoSettings.() -> Unit) { settings.block() }
@@ -75,6 +77,7 @@ fun grpo(model: Path, prompts: List<GrpoPrompt>, block: GrpoSpec.() -> Unit = {}
                 s.reference?.let { reference = it }
                 referenceCopy = { PolicyLoader.causalLM(model) }
                 this.prompts = prompts
+                evalPrompts = s.evalPrompts
                 rewards = runner
                 tokenizer = tok
                 eosIds = eosIds(model, tok)

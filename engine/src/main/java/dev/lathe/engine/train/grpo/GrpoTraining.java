@@ -36,6 +36,8 @@ public final class GrpoTraining {
   public ReferenceKind reference = ReferenceKind.NONE;
   public Supplier<CausalLM> referenceCopy;
   public List<GrpoPrompt> prompts = List.of();
+  /** Held-out prompts (val_set_size / test_datasets): generated and scored when an eval is due. Empty = no eval. */
+  public List<GrpoPrompt> evalPrompts = List.of();
   /** Scores every round; the only caller of reward code. Closed by the caller. */
   public RewardRunner rewards;
   /** Decodes completions for the rewards and stop strings (null: reward functions see ids only). */
@@ -68,11 +70,17 @@ public final class GrpoTraining {
         grpo.repetitionPenalty, grpo.numGenerations, null, eosIds, grpo.stopStrings, true);
     try (GrpoReference ref = reference()) {
       CompletionLog clog = new CompletionLog(loop.outputDir, grpo, names, log);
-      RoundMaker maker = new RoundMaker(prompts, geo, grpo, rollouts != null ? rollouts : new Generator(model, tokenizer, padId)::generate, sampling, rewards, adv, loop.seed, clog::accept);
+      dev.lathe.engine.generate.RolloutEngine engine = rollouts != null ? rollouts : new Generator(model, tokenizer, padId)::generate;
+      RoundMaker maker = new RoundMaker(prompts, geo, grpo, engine, sampling, rewards, adv, loop.seed, clog::accept);
       GrpoFeed feed = new GrpoFeed(prompts, geo, grpo, maker, model, ref, padId);
       log.println("grpo: " + describe(geo));
       var run = new TrainLoop<>(loop, new PolicyState(model, baseModelDir), new GrpoStep(model, loss, grpo.temperature, log), feed, null).log(log);
       if (syncAlpha != null) run.onStepEnd(step -> sync(ref, step));
+      if (!evalPrompts.isEmpty()) {
+        int g = grpo.numGenerationsEval != null ? grpo.numGenerationsEval : grpo.numGenerations;
+        GrpoEval eval = new GrpoEval(evalPrompts, engine, sampling.withSamples(g), rewards, adv, geo.perRoundPrompts());
+        run.evaluator(eval::run);
+      }
       return run.run();
     }
   }
