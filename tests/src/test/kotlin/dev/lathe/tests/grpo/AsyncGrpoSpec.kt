@@ -1,0 +1,71 @@
+package dev.lathe.tests.grpo
+
+import com.fasterxml.jackson.databind.ObjectMapper
+import dev.lathe.engine.train.RunResult
+import dev.lathe.engine.train.grpo.AsyncSettings
+import dev.lathe.tests.grpo.GrpoFixtures.run
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.StringSpec
+import io.kotest.matchers.collections.shouldContainExactly
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import java.io.ByteArrayOutputStream
+import java.io.PrintStream
+import java.nio.file.Files
+import java.nio.file.Path
+
+/**
+ * Async GRPO (grpo-spec §14) on a tiny Llama: one prompt x 4 completions per round, one round per update,
+ * so round k is first trained at update k and its staleness is k - (version of its weights).
+ */
+class AsyncGrpoSpec : StringSpec({
+    fun perRound(r: RunResult, key: String) = r.history().filter { it.containsKey(key) }.map { (it[key] as Number).toDouble() }
+    fun rounds(out: Path) = Files.readAllLines(out.resolve("completions.jsonl")).map { ObjectMapper().readTree(it) }
+        .map { it["round"].asInt() to it["prompt"].asText() }
+
+    "with prefetch_depth 2 and vllm_sync_interval 2 staleness stays within ceil(2 x 1) + 2 - 1 = 3, and is at least 2" {
+        val log = ByteArrayOutputStream()
+        val r = run(Files.createTempDirectory("async-bound"), log = PrintStream(log), settings = { async = AsyncSettings(2, 2, null) }) {
+            microBatchSize = 4; maxSteps = 8; loggingSteps = 1
+        }
+        val stale = perRound(r, "async/staleness")
+        val version = perRound(r, "async/policy_version")
+        stale.size shouldBe 8
+        for ((k, s) in stale.withIndex()) {
+            (s <= 3.0) shouldBe true
+            // round k waits for round k - 2 to be taken (at update k - 2), so its weights are at most v(k - 2)
+            if (k >= 2) (s >= 2.0) shouldBe true
+            version[k] shouldBe k - s
+            (version[k].toLong() % 2) shouldBe 0L // snapshots are refreshed every 2 updates
+        }
+        log.toString() shouldContain "staleness bound 3 update(s)"
+    }
+
+    "max_staleness 1 makes the producer wait for fresh weights instead of running 2 rounds ahead" {
+        val r = run(Files.createTempDirectory("async-paced"), settings = { async = AsyncSettings(2, 1, 1) }) {
+            microBatchSize = 4; maxSteps = 6; loggingSteps = 1
+        }
+        // without admission round k would come from v(k - 2); with it, from exactly v(k - 1)
+        perRound(r, "async/staleness") shouldContainExactly listOf(0.0, 1.0, 1.0, 1.0, 1.0, 1.0)
+        perRound(r, "async/policy_version") shouldContainExactly listOf(0.0, 0.0, 1.0, 2.0, 3.0, 4.0)
+    }
+
+    "a resumed async run continues at the checkpoint's round: the rounds made ahead are neither skipped nor trained twice" {
+        val whole = Files.createTempDirectory("async-whole")
+        val settings: dev.lathe.engine.train.grpo.GrpoSettings.() -> Unit = { async = AsyncSettings(2, 1, null); logCompletions = true; numCompletionsToPrint = 0 }
+        run(whole, settings = settings) { microBatchSize = 4; maxSteps = 6 }
+        val cut = Files.createTempDirectory("async-cut")
+        run(cut, settings = settings) { microBatchSize = 4; maxSteps = 3; saveSteps = 3 }
+        rounds(cut).map { it.first }.distinct() shouldContainExactly listOf(1, 2, 3) // rounds 4 and 5 were made ahead, not logged
+        val log = ByteArrayOutputStream()
+        run(cut, settings = settings, log = PrintStream(log)) { microBatchSize = 4; maxSteps = 6; resumeFromCheckpoint = cut.resolve("checkpoint-3") }
+        log.toString() shouldContain "async rollouts from round 3 (weights v3)"
+        rounds(cut) shouldContainExactly rounds(whole)
+        rounds(whole).map { it.first }.distinct() shouldContainExactly listOf(1, 2, 3, 4, 5, 6)
+    }
+
+    "async settings are checked: a staleness bound below the sync interval could never be met" {
+        shouldThrow<IllegalArgumentException> { AsyncSettings(1, 4, 2) }.message shouldContain "max_staleness: expected >= vllm_sync_interval - 1 = 3"
+        shouldThrow<IllegalArgumentException> { AsyncSettings(0, 1, null) }.message shouldContain "prefetch_depth"
+    }
+})
