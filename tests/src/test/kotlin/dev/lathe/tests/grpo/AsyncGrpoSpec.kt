@@ -1,12 +1,15 @@
 package dev.lathe.tests.grpo
 
 import com.fasterxml.jackson.databind.ObjectMapper
+import dev.lathe.engine.align.ImportanceSampling
 import dev.lathe.engine.train.RunResult
 import dev.lathe.engine.train.grpo.AsyncSettings
 import dev.lathe.tests.grpo.GrpoFixtures.run
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.StringSpec
 import io.kotest.matchers.collections.shouldContainExactly
+import io.kotest.matchers.doubles.plusOrMinus
+import io.kotest.matchers.doubles.shouldBeGreaterThan
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import java.io.ByteArrayOutputStream
@@ -62,6 +65,22 @@ class AsyncGrpoSpec : StringSpec({
         log.toString() shouldContain "async rollouts from round 3 (weights v3)"
         rounds(cut) shouldContainExactly rounds(whole)
         rounds(whole).map { it.first }.distinct() shouldContainExactly listOf(1, 2, 3, 4, 5, 6)
+    }
+
+    "stale rounds are corrected: the sampler's log-probs differ from the proximal policy's and the weights are logged raw and truncated" {
+        val r = run(Files.createTempDirectory("async-is"), settings = { async = AsyncSettings(2, 1, null) },
+            lossBlock = { importanceSampling(ImportanceSampling(ImportanceSampling.Mode.TOKEN_TRUNCATE, null, 1.05)) }) {
+            microBatchSize = 4; maxSteps = 6; loggingSteps = 1; learningRate = 5e-2
+        }
+        val gap = perRound(r, "sampling/sampling_logp_difference/mean")
+        gap.size shouldBe 6
+        gap[0] shouldBe (0.0 plusOrMinus 1e-4) // round 0: snapshot v0 = the weights that score it (kernels agree to ~1e-5)
+        gap.drop(2).all { it > 1e-3 } shouldBe true // two updates stale: a different policy sampled them
+        val raw = perRound(r, "sampling/raw_importance_sampling_ratio/max")
+        val capped = perRound(r, "sampling/importance_sampling_ratio/max")
+        capped.all { it <= 1.05 + 1e-6 } shouldBe true
+        (raw.max() > 1.05) shouldBe true
+        perRound(r, "sampling/importance_sampling_ratio/truncated_frac").max() shouldBeGreaterThan 0.0
     }
 
     "async settings are checked: a staleness bound below the sync interval could never be met" {
