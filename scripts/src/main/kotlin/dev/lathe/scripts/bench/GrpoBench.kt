@@ -1,13 +1,11 @@
 package dev.lathe.scripts.bench
 
+import dev.lathe.engine.model.DecoderBuilder
 import dev.lathe.engine.align.Losses
 import dev.lathe.engine.model.CausalLM
-import dev.lathe.engine.model.DecoderSpec
 import dev.lathe.engine.model.ModelInit
-import dev.lathe.engine.nn.RopeSpec
 import dev.lathe.engine.reward.CheckedRewardRunner
 import dev.lathe.engine.reward.Reward
-import dev.lathe.engine.tensor.DType
 import dev.lathe.engine.tensor.Scope
 import dev.lathe.engine.train.AdamW
 import dev.lathe.engine.train.LoopSettings
@@ -29,8 +27,7 @@ import java.util.SplittableRandom
  */
 class GrpoBench(val layers: Int, val hidden: Int, val heads: Int, val kvHeads: Int, val ffn: Int, val vocab: Int,
                 val prompts: Int, val generations: Int, val prompt: Int, val completion: Int) {
-    private val spec = DecoderSpec("llama", vocab, hidden, ffn, layers, heads, kvHeads, hidden / heads, maxOf(prompt + completion, 512), 1e-5,
-        RopeSpec.plain(10000.0), false, false, false, false, false, 0, null, DType.F32)
+    private val spec = DecoderBuilder.llama(vocab, hidden, ffn, layers, heads, kvHeads).maxPositions(maxOf(prompt + completion, 512)).rmsEps(1e-5).build()
 
     class Result(val stepSeconds: Double, val phases: Map<String, Double>)
 
