@@ -1,5 +1,6 @@
 package dev.lathe.scripts.dsl
 
+import dev.lathe.engine.align.ImportanceSampling
 import dev.lathe.engine.align.Losses
 import dev.lathe.engine.generate.Generator
 import dev.lathe.engine.generate.Sampling
@@ -32,6 +33,9 @@ class GrpoSpec : RunSpec("grpo") {
     var delta: Double? = null
     var importanceSamplingLevel = "token"
     var topEntropyQuantile = 1.0
+    /** The sampler-mismatch correction; null = token_truncate with cap 3 when settings.async is set (as YAML), else off. */
+    var importanceSampling: ImportanceSampling? = null
+    var offPolicyMaskThreshold: Double? = null
     internal val rewards = mutableListOf<Reward>()
 
     /** GRPO's own settings: numGenerations, maxCompletionLength, temperature, numIterations, ... */
@@ -47,7 +51,9 @@ class GrpoSpec : RunSpec("grpo") {
     fun reward(r: Reward) { rewards += r }
 
     internal fun loss() = Losses.grpo().lossType(lossType).beta(beta).epsilon(epsilon).epsilonHigh(epsilonHigh).delta(delta)
-        .importanceSamplingLevel(importanceSamplingLevel).topEntropyQuantile(topEntropyQuantile).maxCompletionLength(settings.maxCompletionLength).build()
+        .importanceSamplingLevel(importanceSamplingLevel).topEntropyQuantile(topEntropyQuantile).maxCompletionLength(settings.maxCompletionLength)
+        .importanceSampling(importanceSampling ?: settings.async?.let { ImportanceSampling(ImportanceSampling.Mode.TOKEN_TRUNCATE, null, 3.0) })
+        .offPolicyMaskThreshold(offPolicyMaskThreshold).build()
 }
 
 /**
