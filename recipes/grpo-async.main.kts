@@ -4,7 +4,9 @@
 //   x  an instant `correct` reward / the same reward waiting 50 ms per call (a remote verifier)
 // In async mode the next round is generated and scored on a weight snapshot while the trainer trains,
 // so a slow reward overlaps training; rounds are one update stale (logged as async/staleness).
-// Run: ./lathe run recipes/grpo-async.main.kts [output folder] [length scale, default 1.0]
+// The 50 ms reward runs 16 calls at once (an I/O-bound verifier): 64 calls take ~0.2 s per round.
+// Run: LATHE_THREADS=1 ./lathe run recipes/grpo-async.main.kts [output folder] [length scale, default 1.0]
+// (on a shared 2-core machine a tiny model runs several times slower with 2 libtorch threads; docs/grpo.md)
 import dev.lathe.engine.data.Method
 import dev.lathe.engine.train.grpo.AsyncSettings
 import java.nio.file.Path
@@ -52,6 +54,7 @@ fun train(name: String, async: Boolean, waitMs: Long, updates: Long = steps): Ou
             if (async) this.async = AsyncSettings(1, 1, null)  // async_prefetch, prefetch_depth 1, vllm_sync_interval 1
         }
         beta = 0.04
+        if (waitMs > 0) rewardWorkers = 16                 // a remote verifier is I/O-bound: 16 calls in flight
         lora(r = 8, alpha = 16.0)
         output = out.resolve(name)
         loop { microBatchSize = 32; gradientAccumulationSteps = 2; maxSteps = updates; learningRate = 3e-3; loggingSteps = 1; progress = false }

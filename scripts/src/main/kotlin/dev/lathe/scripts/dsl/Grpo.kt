@@ -36,6 +36,8 @@ class GrpoSpec : RunSpec("grpo") {
     /** The sampler-mismatch correction; null = token_truncate with cap 3 when settings.async is set (as YAML), else off. */
     var importanceSampling: ImportanceSampling? = null
     var offPolicyMaskThreshold: Double? = null
+    /** Reward calls that may run at once (null = one per core); an I/O-bound verifier wants many. */
+    var rewardWorkers: Int? = null
     internal val rewards = mutableListOf<Reward>()
 
     /** GRPO's own settings: numGenerations, maxCompletionLength, temperature, numIterations, ... */
@@ -73,7 +75,8 @@ fun grpo(model: Path, prompts: List<GrpoPrompt>, block: GrpoSpec.() -> Unit = {}
     val tok = HfTokenizer.load(model)
     PolicyLoader.causalLM(model).use { m ->
         s.lora?.let { m.addLora(it) }
-        CheckedRewardRunner(s.rewards.toList()).use { runner ->
+        val options = dev.lathe.engine.reward.RewardOptions.defaults().let { o -> s.rewardWorkers?.let { o.withWorkers(it) } ?: o }
+        CheckedRewardRunner(s.rewards.toList(), options).use { runner ->
             val run = GrpoTraining().apply {
                 this.model = m
                 loss = s.loss()
