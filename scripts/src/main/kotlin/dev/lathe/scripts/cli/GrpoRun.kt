@@ -4,8 +4,6 @@ import dev.lathe.engine.data.DataWarnings
 import dev.lathe.engine.data.Preprocessor
 import dev.lathe.engine.io.GenerationConfig
 import dev.lathe.engine.model.CausalLM
-import dev.lathe.engine.model.PeftAdapters
-import dev.lathe.engine.nn.LoraSpec
 import dev.lathe.engine.reward.CheckedRewardRunner
 import dev.lathe.engine.reward.RewardOptions
 import dev.lathe.engine.tensor.Runtime
@@ -58,19 +56,7 @@ object GrpoRun {
         }
     }
 
-    private fun policy(cfg: GrpoConfig): CausalLM {
-        val m = PolicyLoader.causalLM(cfg.baseModel)
-        try {
-            when {
-                cfg.loraModelDir != null -> PeftAdapters.load(m, cfg.loraModelDir).also { m.adapterParameters().values.forEach { it.requiresGrad_(true) } }
-                cfg.lora != null -> cfg.lora.let { m.addLora(LoraSpec(it.r, it.alpha, it.dropout, it.targetModules, it.targetLinear, false)) }
-            }
-        } catch (e: RuntimeException) {
-            m.close()
-            throw e
-        }
-        return m
-    }
+    private fun policy(cfg: GrpoConfig): CausalLM = PolicyModel.load(cfg.baseModel, cfg.lora, cfg.loraModelDir)
 
     /** The tokenizer's EOS and generation_config.json's eos_token_id(s). */
     fun eosIds(cfg: GrpoConfig, tok: Tokenizer): Set<Int> {
