@@ -26,7 +26,7 @@ class AsyncGrpoSpec : StringSpec({
     fun rounds(out: Path) = Files.readAllLines(out.resolve("completions.jsonl")).map { ObjectMapper().readTree(it) }
         .map { it["round"].asInt() to it["prompt"].asText() }
 
-    "with prefetch_depth 2 and vllm_sync_interval 2 staleness stays within ceil(2 x 1) + 2 - 1 = 3, and is at least 2" {
+    "with prefetch_depth 2 and vllm_sync_interval 2 staleness stays within ceil(2 x 1) + 2 - 1 = 3" {
         val log = ByteArrayOutputStream()
         val r = run(Files.createTempDirectory("async-bound"), log = PrintStream(log), settings = { async = AsyncSettings(2, 2, null) }) {
             microBatchSize = 4; maxSteps = 8; loggingSteps = 1
@@ -36,21 +36,24 @@ class AsyncGrpoSpec : StringSpec({
         stale.size shouldBe 8
         for ((k, s) in stale.withIndex()) {
             (s <= 3.0) shouldBe true
-            // round k waits for round k - 2 to be taken (at update k - 2), so its weights are at most v(k - 2)
-            if (k >= 2) (s >= 2.0) shouldBe true
             version[k] shouldBe k - s
             (version[k].toLong() % 2) shouldBe 0L // snapshots are refreshed every 2 updates
+            if (k % 2 == 1) (s >= 1.0) shouldBe true // so a round trained at an odd update is never fresh
         }
+        // how far ahead the producer runs depends on thread timing; the bound does not
         log.toString() shouldContain "staleness bound 3 update(s)"
     }
 
     "max_staleness 1 makes the producer wait for fresh weights instead of running 2 rounds ahead" {
-        val r = run(Files.createTempDirectory("async-paced"), settings = { async = AsyncSettings(2, 1, 1) }) {
-            microBatchSize = 4; maxSteps = 6; loggingSteps = 1
+        val r = run(Files.createTempDirectory("async-paced"), settings = { async = AsyncSettings(2, 2, 1) }) {
+            microBatchSize = 4; maxSteps = 8; loggingSteps = 1
         }
-        // without admission round k would come from v(k - 2); with it, from exactly v(k - 1)
-        perRound(r, "async/staleness") shouldContainExactly listOf(0.0, 1.0, 1.0, 1.0, 1.0, 1.0)
-        perRound(r, "async/policy_version") shouldContainExactly listOf(0.0, 0.0, 1.0, 2.0, 3.0, 4.0)
+        // depth 2 lets the producer start round 3 once round 1 is taken (update 1), when only v0 exists; a round
+        // trained at update 3 may be 1 update stale, so it must wait until the trainer publishes v2 after update 2
+        val stale = perRound(r, "async/staleness")
+        stale.size shouldBe 8
+        stale.all { it <= 1.0 } shouldBe true
+        perRound(r, "async/policy_version") shouldBe listOf(0.0, 0.0, 2.0, 2.0, 4.0, 4.0, 6.0, 6.0)
     }
 
     "a resumed async run continues at the checkpoint's round: the rounds made ahead are neither skipped nor trained twice" {
