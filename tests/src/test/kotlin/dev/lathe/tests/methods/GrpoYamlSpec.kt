@@ -21,7 +21,7 @@ import java.nio.file.Files
 import java.nio.file.Path
 
 /**
- * The committed recipes/grpo.yml and recipes/gdpo.yml (with recipes/rewards.kts beside them) run a few
+ * The committed recipes/grpo.yml, grpo-async.yml and gdpo.yml (with recipes/rewards.kts beside them) run a few
  * steps on a fresh tiny model: message prompts through the chat template, Kotlin rewards named from YAML,
  * TRL's metric names, completions.jsonl, plots.
  */
@@ -52,6 +52,15 @@ class GrpoYamlSpec : StringSpec({
         Files.exists(work.resolve("out-grpo/adapter_model.safetensors")) shouldBe true
         Files.exists(work.resolve("out-grpo/plots/reward.png")) shouldBe true
         log shouldContain "<|im_start|>user\\necho " // the chat template rendered the message prompt
+    }
+
+    "recipes/grpo-async.yml: the producer runs ahead on a snapshot, rounds carry their version, the correction logs its ratios" {
+        val (rows, log) = run("grpo-async")
+        log shouldContain "grpo: async rollouts from round 0 (weights v0), prefetch_depth 1, vllm_sync_interval 1, staleness bound 1 update(s)"
+        rows.map { (it["async/staleness"] as Number).toDouble() } shouldBe listOf(0.0, 1.0)
+        rows.first().keys shouldContainAll listOf("sampling/importance_sampling_ratio/mean", "sampling/raw_importance_sampling_ratio/max",
+            "sampling/importance_sampling_ratio/truncated_frac", "off_policy_mask/masked_frac", "async/policy_version")
+        Files.readAllLines(work.resolve("out-grpo-async/completions.jsonl")).size shouldBe 2 * 32 // only the rounds trained
     }
 
     "the recipe DSL (a small recipes/grpo.main.kts): prompts, inline rewards, grpo { }, rewardStats" {

@@ -38,6 +38,8 @@ public final class GrpoSettings {
   public Integer numGenerationsEval;
   /** Shuffle the prompts each epoch (TRL's shuffle_dataset). */
   public boolean shuffleDataset = true;
+  /** Async GRPO (async_prefetch: a background producer on a weight snapshot); null = synchronous rounds. */
+  public AsyncSettings async;
 
   public GrpoSettings validate() {
     if (numGenerations < 2) throw bad("num_generations", numGenerations, ">= 2 (advantages compare the completions of a prompt)");
