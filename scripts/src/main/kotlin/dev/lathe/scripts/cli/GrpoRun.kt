@@ -1,19 +1,15 @@
 package dev.lathe.scripts.cli
 
 import dev.lathe.engine.data.DataWarnings
-import dev.lathe.engine.data.PreparedRow
 import dev.lathe.engine.data.Preprocessor
 import dev.lathe.engine.io.GenerationConfig
 import dev.lathe.engine.model.CausalLM
-import dev.lathe.engine.model.PeftAdapters
-import dev.lathe.engine.nn.LoraSpec
 import dev.lathe.engine.reward.CheckedRewardRunner
 import dev.lathe.engine.reward.RewardOptions
 import dev.lathe.engine.tensor.Runtime
 import dev.lathe.engine.text.HfTokenizer
 import dev.lathe.engine.text.Tokenizer
 import dev.lathe.engine.train.RunResult
-import dev.lathe.engine.train.grpo.GrpoPrompt
 import dev.lathe.engine.train.grpo.GrpoTraining
 import dev.lathe.engine.train.methods.PolicyLoader
 import dev.lathe.scripts.config.GrpoConfig
@@ -31,7 +27,7 @@ object GrpoRun {
         val tok = HfTokenizer.load(cfg.tokenizerDir)
         val data = Preprocessor.run(cfg.data, tok, ConfigRun.templates(tok), DataWarnings { log.println("data warning: $it") })
         log.println(data.report().toText())
-        val prompts = prompts(cfg, tok, data.prepared().train())
+        val prompts = data.promptsTrain()
         val rewards = cfg.rewards()
         Files.createDirectories(cfg.outputDir)
         Files.copy(cfg.file, cfg.outputDir.resolve("config.yml"), StandardCopyOption.REPLACE_EXISTING)
@@ -46,6 +42,7 @@ object GrpoRun {
                     reference = cfg.reference
                     referenceCopy = { PolicyLoader.causalLM(cfg.baseModel) }
                     this.prompts = prompts
+                    evalPrompts = data.promptsEval()
                     this.rewards = runner
                     tokenizer = tok
                     eosIds = eosIds(cfg, tok)
@@ -61,37 +58,7 @@ object GrpoRun {
         }
     }
 
-    /**
-     * TRL's prompt tokenisation (grpo-spec §4.1): a message list is rendered with the chat template and
-     * the generation prompt and tokenised without added special tokens; a text prompt is tokenised with them.
-     */
-    fun prompts(cfg: GrpoConfig, tok: Tokenizer, rows: List<PreparedRow>): List<GrpoPrompt> {
-        val renderer by lazy { ConfigRun.templates(tok).forTemplate(cfg.data.chatTemplate ?: "tokenizer_default", cfg.data.chatTemplateJinja, cfg.data.chatTemplateKwargs + cfg.chatTemplateKwargs) }
-        return rows.map { r ->
-            when (val p = r.text().grpoPrompt()) {
-                is String -> GrpoPrompt(tok.encode(p, true), p, r.columns())
-                else -> {
-                    @Suppress("UNCHECKED_CAST")
-                    val text = renderer.render(p as List<Map<String, Any>>, true)
-                    GrpoPrompt(tok.encode(text, false), text, r.columns())
-                }
-            }
-        }
-    }
-
-    private fun policy(cfg: GrpoConfig): CausalLM {
-        val m = PolicyLoader.causalLM(cfg.baseModel)
-        try {
-            when {
-                cfg.loraModelDir != null -> PeftAdapters.load(m, cfg.loraModelDir).also { m.adapterParameters().values.forEach { it.requiresGrad_(true) } }
-                cfg.lora != null -> cfg.lora.let { m.addLora(LoraSpec(it.r, it.alpha, it.dropout, it.targetModules, it.targetLinear, false)) }
-            }
-        } catch (e: RuntimeException) {
-            m.close()
-            throw e
-        }
-        return m
-    }
+    private fun policy(cfg: GrpoConfig): CausalLM = PolicyModel.load(cfg.baseModel, cfg.lora, cfg.loraModelDir)
 
     /** The tokenizer's EOS and generation_config.json's eos_token_id(s). */
     fun eosIds(cfg: GrpoConfig, tok: Tokenizer): Set<Int> {

@@ -16,14 +16,11 @@ object GrpoBinding {
     private const val LATER = "is not implemented in Lathe yet"
     private val REFUSED = mapOf(
         "vllm_guided_decoding_regex" to "vLLM guided decoding $LATER", "vllm_enable_sleep_mode" to "vLLM sleep mode (colocated vLLM) $LATER",
-        "vllm_importance_sampling_correction" to "vLLM importance-sampling correction $LATER",
-        "vllm_importance_sampling_mode" to "vLLM importance-sampling correction $LATER", "vllm_importance_sampling_cap" to "vLLM importance-sampling correction $LATER",
-        "use_data_producer" to "async GRPO (the data-producer family) $LATER", "async_prefetch" to "async GRPO $LATER",
-        "prefetch_depth" to "async GRPO $LATER", "streaming_partial_batch" to "async GRPO $LATER", "streaming_min_groups" to "async GRPO $LATER",
+        "streaming_partial_batch" to "async GRPO $LATER", "streaming_min_groups" to "async GRPO $LATER",
         "reward_num_workers" to "async GRPO's reward workers $LATER (rewards already run on a thread pool)",
         "replay_buffer_size" to "async GRPO's replay buffer $LATER", "replay_recompute_logps" to "async GRPO's replay buffer $LATER",
         "reroll_start_fraction" to "async GRPO's re-rolling $LATER", "reroll_max_groups" to "async GRPO's re-rolling $LATER",
-        "skip_zero_advantage_batches" to "async GRPO $LATER", "off_policy_mask_threshold" to "off-policy sequence masking $LATER",
+        "skip_zero_advantage_batches" to "async GRPO $LATER",
         "use_bias_correction_kl" to "the bias-corrected KL $LATER", "rollout_func" to "custom rollout functions $LATER",
         "use_liger_loss" to "the Liger fused GRPO loss $LATER (Lathe's loss never materialises [b, s, v] anyway)",
     )
@@ -36,6 +33,8 @@ object GrpoBinding {
         refuse(top, trl)
         val t = trl ?: throw ConfigException("${top.where("rl")}: rl: ${method.key} needs a `trl:` block with at least `reward_funcs`")
         val s = settings(t, method, warnings)
+        val async = AsyncBinding.bind(t, warnings) // async_prefetch & co., IS correction, off-policy masking
+        s.async = async.settings
         val beta = listOf(t.double("beta"), top.double("rl_beta"), top.double("dpo_beta"), top.double("orpo_alpha")).firstOrNull { it != null } ?: 0.0
         val builder = Losses.grpo().beta(beta).maxCompletionLength(s.maxCompletionLength).apply {
             t.string("loss_type")?.let { lossType(it) }
@@ -44,6 +43,8 @@ object GrpoBinding {
             delta(t.double("delta"))
             t.string("importance_sampling_level")?.let { importanceSamplingLevel(it) }
             t.double("top_entropy_quantile")?.let { topEntropyQuantile(it) }
+            importanceSampling(async.importanceSampling)
+            offPolicyMaskThreshold(async.offPolicyMaskThreshold)
         }
         val loss = wrap(t) { builder.build() }
         warnings += builder.advice().map { "${t.where("loss_type")}: $it" }
@@ -53,18 +54,18 @@ object GrpoBinding {
             else -> ReferenceKind.FROZEN_COPY
         }
         val sync = refSync(t, beta, hasAdapter && !separateRef)
-        val kwargs = t.obj("chat_template_kwargs")?.let { o -> o.node.properties().associate { (k, _) -> k to o.raw(k)?.let(::plain) } } ?: emptyMap()
+        t.raw("chat_template_kwargs") // bound by DataBinding, which merges it into the data config
         t.raw("reward_funcs"); t.raw("reward_weights") // read here, bound when the run starts
         val vllm = VllmBinding.bind(t, hasAdapter, warnings) // the generation-server keys live in their own binding
-        return Bound(loss, s, { rewards(t) }, kwargs, reference, sync, vllm)
+        return Bound(loss, s, { rewards(t) }, reference, sync, vllm)
     }
 
     class Bound(val loss: dev.lathe.engine.align.GrpoLoss, val settings: GrpoSettings, val rewards: () -> List<Reward>,
-                val chatTemplateKwargs: Map<String, Any?>, val reference: ReferenceKind, val refSync: RefSyncSettings?,
-                val vllm: VllmBinding.Settings? = null)
+                val reference: ReferenceKind, val refSync: RefSyncSettings?, val vllm: VllmBinding.Settings? = null)
 
     private fun settings(t: ConfigNode, method: Method, warnings: MutableList<String>): GrpoSettings = GrpoSettings().apply {
         t.int("num_generations")?.let { numGenerations = it }
+        numGenerationsEval = t.int("num_generations_eval")
         t.int("max_completion_length")?.let { maxCompletionLength = it }
         generationBatchSize = t.int("generation_batch_size")
         stepsPerGeneration = t.int("steps_per_generation")
@@ -143,9 +144,6 @@ object GrpoBinding {
             throw ConfigException("${top.where(it)}: `$it`: NeMo Gym environments $LATER")
         }
     }
-
-    private fun plain(v: com.fasterxml.jackson.databind.JsonNode): Any? =
-        com.fasterxml.jackson.databind.ObjectMapper().convertValue(v, Any::class.java)
 
     private fun <T> wrap(t: ConfigNode, body: () -> T): T = try {
         body()

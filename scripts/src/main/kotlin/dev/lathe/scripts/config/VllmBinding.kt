@@ -4,7 +4,8 @@ package dev.lathe.scripts.config
  * GRPO's generation-server keys (`trl.use_vllm` and the `vllm_*` keys of server mode, grpo-spec §2, §14.4,
  * §14.5) -> where the trainer generates and how it pushes its policy there. Defaults are TRL's and
  * Axolotl's: host 0.0.0.0, port 8000, timeout 240 s, sync every step, full weights unless vllm_lora_sync.
- * Server keys without use_vllm: true change nothing (as in TRL) and get a warning.
+ * Server keys without use_vllm: true change nothing (as in TRL) and get a warning. The importance-sampling
+ * correction that use_vllm switches on is AsyncBinding's.
  */
 object VllmBinding {
     /**
@@ -20,8 +21,13 @@ object VllmBinding {
 
     fun bind(t: ConfigNode, hasAdapter: Boolean, warnings: MutableList<String>): Settings? {
         if (t.bool("use_vllm") != true) {
-            KEYS.drop(1).filter { t.has(it) }.forEach { warnings += "${t.where(it)}: trl.$it has no effect without trl.use_vllm: true" }
+            // vllm_sync_interval also paces async GRPO; AsyncBinding warns about it
+            KEYS.drop(1).filter { t.has(it) && it != "vllm_sync_interval" }.forEach { warnings += "${t.where(it)}: trl.$it has no effect without trl.use_vllm: true" }
             return null
+        }
+        if (t.bool("async_prefetch") == true) {
+            throw ConfigException("${t.where("async_prefetch")}: trl.async_prefetch with trl.use_vllm is not implemented in Lathe yet " +
+                "(async rounds generate in process from weight snapshots); use one or the other")
         }
         val mode = t.string("vllm_mode") ?: "server"
         if (mode != "server") {

@@ -9,7 +9,7 @@ import dev.lathe.engine.train.LoopSettings
 import dev.lathe.engine.train.LrSchedule
 import dev.lathe.engine.train.OptimizerSpec
 import dev.lathe.engine.train.RunResult
-import dev.lathe.engine.train.grpo.GrpoPrompt
+import dev.lathe.engine.data.GrpoPrompt
 import dev.lathe.engine.train.grpo.GrpoSettings
 import dev.lathe.engine.train.grpo.GrpoTraining
 import dev.lathe.tests.train.MethodFixtures
@@ -25,7 +25,7 @@ object GrpoFixtures {
 
     fun prompts(n: Int, seed: Long): List<GrpoPrompt> {
         val r = SplittableRandom(seed)
-        return List(n) { i -> GrpoPrompt(IntArray(2 + r.nextInt(3)) { 3 + r.nextInt(MethodFixtures.VOCAB - 3) }, "p$i", mapOf("id" to i)) }
+        return List(n) { i -> GrpoPrompt("p$i", IntArray(2 + r.nextInt(3)) { 3 + r.nextInt(MethodFixtures.VOCAB - 3) }, mapOf("id" to i), "row $i") }
     }
 
     /** Fraction of the completion's tokens (EOS excluded) that are GOOD: learnable from nothing. */
@@ -58,14 +58,15 @@ object GrpoFixtures {
     }
 
     fun run(out: Path, seed: Long = 5, lora: Boolean = false, beta: Double = 0.0, lossType: String = "dapo", rewards: List<Reward> = listOf(goodFraction),
-            log: PrintStream = PrintStream(ByteArrayOutputStream()), settings: GrpoSettings.() -> Unit = {}, loopBlock: LoopSettings.() -> Unit): RunResult {
+            log: PrintStream = PrintStream(ByteArrayOutputStream()), settings: GrpoSettings.() -> Unit = {},
+            lossBlock: Losses.GrpoBuilder.() -> Unit = {}, loopBlock: LoopSettings.() -> Unit): RunResult {
         val s = GrpoSettings().apply { numGenerations = 4; maxCompletionLength = 4; settings() }
         MethodFixtures.tinyLm(seed).use { m ->
             if (lora) m.addLora(dev.lathe.engine.nn.LoraSpec(4, 8.0, 0.0, emptyList(), true, false))
             return GrpoTraining().apply {
                 model = m
                 grpo = s
-                loss = Losses.grpo().lossType(lossType).beta(beta).maxCompletionLength(s.maxCompletionLength).build()
+                loss = Losses.grpo().lossType(lossType).beta(beta).maxCompletionLength(s.maxCompletionLength).apply(lossBlock).build()
                 referenceCopy = { MethodFixtures.tinyLm(seed) }
                 prompts = prompts(16, 9)
                 this.rewards = PlainRunner(rewards)

@@ -52,7 +52,9 @@ class VllmGrpoSpec : StringSpec({
         val served = ServedModel.load(model, DType.F32, "tiny", null, 0)
         LatheServer.start(served, LatheServer.Options.defaults().withAddress("127.0.0.1", 0)).use { s ->
             val cfg = config("remote", "\n  use_vllm: true\n  vllm_server_host: 127.0.0.1\n  vllm_server_port: ${s.port()}" +
-                "\n  vllm_server_timeout: 30\n  vllm_lora_sync: true")
+                "\n  vllm_server_timeout: 30\n  vllm_lora_sync: true" +
+                // the in-process run has no sampler/trainer mismatch to correct; without the correction both runs train alike
+                "\n  vllm_importance_sampling_correction: false")
             cfg.vllm!!.address shouldBe "127.0.0.1:${s.port()}"
             val log = ByteArrayOutputStream()
             GrpoRun.run(cfg, PrintStream(log))
@@ -77,6 +79,8 @@ class VllmGrpoSpec : StringSpec({
             "full.yml:23: trl.use_vllm with adapter: lora syncs the policy as adapter files: set trl.vllm_lora_sync: true"
         shouldThrow<ConfigException> { config("port", "\n  use_vllm: true\n  vllm_server_port: 70000\n  vllm_lora_sync: true") }.message shouldContain
             "port.yml:24: trl.vllm_server_port: expected a port in 1..65535, found 70000"
+        shouldThrow<ConfigException> { config("async", "\n  use_vllm: true\n  async_prefetch: true\n  vllm_lora_sync: true") }.message shouldContain
+            "async.yml:24: trl.async_prefetch with trl.use_vllm is not implemented"
         config("off", "\n  vllm_server_port: 9000").warnings.joinToString("\n") shouldContain
             "off.yml:23: trl.vllm_server_port has no effect without trl.use_vllm: true"
         val free = ServerSocket(0).use { it.localPort }
