@@ -38,8 +38,8 @@ class VllmGrpoSpec : StringSpec({
             .replace("path: data/", "path: ${repo.resolve("recipes/data")}/")
             .replace(Regex("(?m)^max_steps: .*$"), "max_steps: 2")
             .replace(Regex("(?m)^  max_completion_length: .*$"), "  max_completion_length: 5")
-            .replace(Regex("(?m)^  num_generations: .*$"), "  num_generations: 4")
-            .replace(Regex("(?m)^micro_batch_size: .*$"), "micro_batch_size: 8")
+            .replace(Regex("(?m)^  num_generations: .*$"), "  num_generations: 2")
+            .replace(Regex("(?m)^micro_batch_size: .*$"), "micro_batch_size: 4")
             // top_k 1: sampling keeps one token, so both runs must pick the same tokens
             .replace(Regex("(?m)^  temperature: .*$"), "  temperature: 1.0\n  top_k: 1$trlExtra") + "\nsaves_per_epoch: 0\n"
         return ConfigBinder.readAny(work.resolve("$name.yml").also { Files.writeString(it, text) }) as GrpoConfig
@@ -64,7 +64,7 @@ class VllmGrpoSpec : StringSpec({
         }
         val local = rounds("local")
         val remote = rounds("remote")
-        local.size shouldBe 2 * 16 // two rounds of 4 prompts x 4 completions
+        local.size shouldBe 2 * 8 // two rounds of 4 prompts x 2 completions
         remote.filter { it.startsWith("{\"round\":1,") } shouldBe local.filter { it.startsWith("{\"round\":1,") }
         remote shouldBe local // the synced adapter gives round 2's rollouts too
         val lm = MetricsLog.read(work.resolve("out-local/metrics.jsonl"))
