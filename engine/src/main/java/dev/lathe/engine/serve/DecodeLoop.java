@@ -1,7 +1,12 @@
 package dev.lathe.engine.serve;
 
+import dev.lathe.engine.generate.Completion;
 import dev.lathe.engine.generate.DecodeEngine;
+import dev.lathe.engine.generate.Listener;
 import dev.lathe.engine.generate.Request;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingDeque;
@@ -43,6 +48,7 @@ public final class DecodeLoop implements AutoCloseable {
   private volatile boolean accepting = true;
   // decode thread only
   private DecodeEngine engine;
+  private final Set<GenJob> running = Collections.newSetFromMap(new IdentityHashMap<>()); // admitted, not complete
   private int runningJobs;
   private boolean adapterOn;
 
@@ -153,9 +159,10 @@ public final class DecodeLoop implements AutoCloseable {
         j.track(engine.submit(new Request(p, j.prompts.get(p), j.sampling, 0, counting(j.listener(p, allDone)))));
       }
     } catch (RuntimeException e) {
-      // the engine refused (cannot happen within the limits checked at submit): fail the job, keep its running prompts cancelled
-      j.cancel();
+      // the engine refused (not expected within the limits SamplingFields checks): fail the job (its caller
+      // answers 500), then cancel the prompts already in the engine
       j.result.completeExceptionally(e);
+      j.cancel();
       running.remove(j);
       runningJobs--;
       pendingRows.addAndGet(-j.rows());
@@ -163,8 +170,8 @@ public final class DecodeLoop implements AutoCloseable {
     }
   }
 
-  private dev.lathe.engine.generate.Listener counting(dev.lathe.engine.generate.Listener l) {
-    return new dev.lathe.engine.generate.Listener() {
+  private Listener counting(Listener l) {
+    return new Listener() {
       @Override
       public void token(int sample, int token, float logprob) {
         completionTokens.incrementAndGet();
@@ -172,7 +179,7 @@ public final class DecodeLoop implements AutoCloseable {
       }
 
       @Override
-      public void finished(dev.lathe.engine.generate.Completion c) { l.finished(c); }
+      public void finished(Completion c) { l.finished(c); }
     };
   }
 
@@ -189,9 +196,6 @@ public final class DecodeLoop implements AutoCloseable {
       failRunning(e);
     }
   }
-
-  // the jobs in the engine are exactly those admitted and not yet complete; pendingRows counts them
-  private final java.util.Set<GenJob> running = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
   private void failRunning(Throwable e) {
     for (GenJob j : running) {
