@@ -4,7 +4,11 @@ import dev.lathe.engine.model.Inputs
 import dev.lathe.engine.nn.AttentionMask
 import dev.lathe.engine.tensor.Grad
 import dev.lathe.engine.tensor.Tensors
+import dev.lathe.engine.train.ebft.EbftSettings
+import dev.lathe.engine.train.ebft.StridedBatch
+import dev.lathe.engine.train.ebft.StridedDoc
 import dev.lathe.engine.train.ebft.StridedLayout
+import dev.lathe.engine.train.ebft.StridedStep
 import dev.lathe.tests.train.MethodFixtures
 import io.kotest.core.spec.style.StringSpec
 import io.kotest.matchers.shouldBe
@@ -77,6 +81,45 @@ class StridedLayoutSpec : StringSpec({
                     val seq = ids.copyOfRange(0, a) + LongArray(3) { t -> ids[lay.position(t, b)] }
                     val plain = m.hidden(Inputs.of(Tensors.of(seq, 1, seq.size.toLong()))).toFloatArray()
                     for (t in 0 until 3) near(strided, lay.position(t, b), plain, a + t, "block $b step $t")
+                }
+            }
+        }
+    }
+
+    "generated tokens are scored by the tempered distribution that sampled them; greedy blocks are a causal model's argmax" {
+        MethodFixtures.tinyLm(9).use { m ->
+            val r = SplittableRandom(1)
+            val docs = listOf(StridedDoc(IntArray(15) { 3 + r.nextInt(MethodFixtures.VOCAB - 3) }, 0), StridedDoc(IntArray(12) { 3 + r.nextInt(MethodFixtures.VOCAB - 3) }, 0))
+            val v = MethodFixtures.VOCAB
+            for (temp in listOf(0.7, 0.0)) {
+                val s = EbftSettings().apply { stride = 3; contextLength = 2; generateMaxLen = 3; nSamplesPerPrompt = 2; temperature = temp }
+                dev.lathe.engine.tensor.Runtime.seed(5)
+                val b = StridedBatch.generate(m, docs, s, 0)
+                val lay = b.layout()
+                lay.blocks() shouldBe 4 // (15 − 3 − 2) / 3 + 1
+                Grad.disabled().use {
+                    val logps = StridedStep.generatedLogps(m, StridedStep.hidden(m, b), b.idsTensor(), lay, temp, null).toFloatArray()
+                    val width = lay.blocks() * 3
+                    for (row in 0 until b.rows()) {
+                        val doc = b.ids()[row]
+                        for (blk in 0 until lay.blocks()) {
+                            for (t in 0 until 3) {
+                                // brute force: the document before the anchor, then the block's earlier tokens, an ordinary causal forward
+                                val prefix = doc.copyOfRange(0, lay.anchor(blk)) + LongArray(t) { doc[lay.position(it, blk)] }
+                                val logits = m.lastLogits(Inputs.of(Tensors.of(prefix, 1, prefix.size.toLong()))).toFloatArray()
+                                val token = doc[lay.position(t, blk)].toInt()
+                                if (temp == 0.0) {
+                                    token shouldBe logits.indices.maxBy { logits[it] }
+                                } else {
+                                    val z = DoubleArray(v) { logits[it] / temp }
+                                    val max = z.max()
+                                    val want = z[token] - max - kotlin.math.ln(z.sumOf { kotlin.math.exp(it - max) })
+                                    val got = logps[row * width + lay.position(t, blk) - lay.documentLength()].toDouble()
+                                    if (abs(got - want) > 1e-4) throw AssertionError("row $row block $blk step $t: logp $got, brute force $want")
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }

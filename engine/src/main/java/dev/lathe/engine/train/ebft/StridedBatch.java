@@ -99,6 +99,6 @@ public record StridedBatch(List<StridedDoc> docs, int samples, StridedLayout lay
   }
 
   /** Whole sequences [rows, length(g)] int64. */
-  Tensor idsTensor() { return Tensors.of(flat(ids, layout.length(layout.blockLength())), rows(), layout.length(layout.blockLength())); }
+  public Tensor idsTensor() { return Tensors.of(flat(ids, layout.length(layout.blockLength())), rows(), layout.length(layout.blockLength())); }
 
 }

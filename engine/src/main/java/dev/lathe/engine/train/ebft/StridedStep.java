@@ -93,13 +93,8 @@ public final class StridedStep implements StepFunction<StridedBatch> {
     boolean needRl = nb > 0 && s.rlCoef != 0 && validBlocks > 0, needCe = s.ceCoef != 0;
     Tensor hidden = policy.decoder().forward(StridedBatch.inputs(ids, lay, g), needRl ? StridedBatch.mask(lay, g) : null, null, null);
     if (needRl) {
-      long[] src = new long[nb * g];
-      for (int p = sLen; p < full; p++) src[p - sLen] = lay.logitSource(p);
-      Tensor h = hidden.indexSelect(1, Tensors.of(src));
-      if (s.temperature > 0) h = h.div(s.temperature);
-      Tensor labels = ids.narrow(1, sLen, (long) nb * g);
       Tensor act = Tensors.of(flatF(action), rows, nb * g);
-      Tensor logps = LogProbs.ofLabels(h, policy.lmHeadWeight(), labels, act, CHUNK).logps();
+      Tensor logps = generatedLogps(policy, hidden, ids, lay, s.temperature, act);
       Tensor adv = Tensors.of(flatD(tokenAdv), rows, nb * g).to(DType.F32);
       double count = Math.max(1, act.sum().item());
       Tensor rl = logps.mul(adv).sum().neg().div(count);
@@ -124,6 +119,28 @@ public final class StridedStep implements StepFunction<StridedBatch> {
     }
     if (loss == null) loss = hidden.sum().mul(0.0); // nothing to learn from this batch (no block fits): a zero loss with a graph
     return new StepOutput(loss, m);
+  }
+
+  /**
+   * Log-probs [rows, nb·g] of the generated tokens (step-major order) under the distribution that sampled
+   * them: the logits at {@link StridedLayout#logitSource}, divided by the sampling temperature (1 for argmax).
+   *
+   * @param hidden [rows, length, h] the policy's final hidden states under the strided mask
+   * @param mask [rows, nb·g] or null for all
+   */
+  public static Tensor generatedLogps(CausalLM policy, Tensor hidden, Tensor ids, StridedLayout lay, double temperature, Tensor mask) {
+    int sLen = lay.documentLength(), count = lay.blocks() * lay.blockLength();
+    long[] src = new long[count];
+    for (int p = sLen; p < sLen + count; p++) src[p - sLen] = lay.logitSource(p);
+    Tensor h = hidden.indexSelect(1, Tensors.of(src));
+    if (temperature > 0) h = h.div(temperature);
+    return LogProbs.ofLabels(h, policy.lmHeadWeight(), ids.narrow(1, sLen, count), mask, CHUNK).logps();
+  }
+
+  /** The policy's hidden states [rows, length, h] of a batch's full sequences under the strided mask. */
+  public static Tensor hidden(CausalLM policy, StridedBatch b) {
+    StridedLayout lay = b.layout();
+    return policy.decoder().forward(StridedBatch.inputs(b.idsTensor(), lay, lay.blockLength()), StridedBatch.mask(lay, lay.blockLength()), null, null);
   }
 
   /** Pooled block embeddings (mean over the block's g tokens, or its last token): [0] generated [rows][nb][d], [1] ground truth [rows][nb][d] (rows of a document share it). */
