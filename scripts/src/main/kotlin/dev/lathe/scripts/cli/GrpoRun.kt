@@ -64,8 +64,11 @@ object GrpoRun {
      * TRL's prompt tokenisation (grpo-spec §4.1): a message list is rendered with the chat template and
      * the generation prompt and tokenised without added special tokens; a text prompt is tokenised with them.
      */
-    fun prompts(cfg: GrpoConfig, tok: Tokenizer, rows: List<PreparedRow>): List<GrpoPrompt> {
-        val renderer by lazy { ConfigRun.templates(tok).forTemplate(cfg.data.chatTemplate ?: "tokenizer_default", cfg.data.chatTemplateJinja, cfg.data.chatTemplateKwargs + cfg.chatTemplateKwargs) }
+    fun prompts(cfg: GrpoConfig, tok: Tokenizer, rows: List<PreparedRow>): List<GrpoPrompt> = prompts(cfg.data, cfg.chatTemplateKwargs, tok, rows)
+
+    /** As above from the data section and trl.chat_template_kwargs (EBFT's structured mode shares it). */
+    fun prompts(data: dev.lathe.engine.data.DataConfig, kwargs: Map<String, Any?>, tok: Tokenizer, rows: List<PreparedRow>): List<GrpoPrompt> {
+        val renderer by lazy { ConfigRun.templates(tok).forTemplate(data.chatTemplate ?: "tokenizer_default", data.chatTemplateJinja, data.chatTemplateKwargs + kwargs) }
         return rows.map { r ->
             when (val p = r.text().grpoPrompt()) {
                 is String -> GrpoPrompt(tok.encode(p, true), p, r.columns())
@@ -78,12 +81,15 @@ object GrpoRun {
         }
     }
 
-    private fun policy(cfg: GrpoConfig): CausalLM {
-        val m = PolicyLoader.causalLM(cfg.baseModel)
+    private fun policy(cfg: GrpoConfig): CausalLM = policy(cfg.baseModel, cfg.loraModelDir, cfg.lora)
+
+    /** The base model, with the adapter of lora_model_dir or fresh LoRA adapters when asked. */
+    fun policy(baseModel: java.nio.file.Path, loraModelDir: java.nio.file.Path?, lora: dev.lathe.scripts.config.LoraSettings?): CausalLM {
+        val m = PolicyLoader.causalLM(baseModel)
         try {
             when {
-                cfg.loraModelDir != null -> PeftAdapters.load(m, cfg.loraModelDir).also { m.adapterParameters().values.forEach { it.requiresGrad_(true) } }
-                cfg.lora != null -> cfg.lora.let { m.addLora(LoraSpec(it.r, it.alpha, it.dropout, it.targetModules, it.targetLinear, false)) }
+                loraModelDir != null -> PeftAdapters.load(m, loraModelDir).also { m.adapterParameters().values.forEach { it.requiresGrad_(true) } }
+                lora != null -> lora.let { m.addLora(LoraSpec(it.r, it.alpha, it.dropout, it.targetModules, it.targetLinear, false)) }
             }
         } catch (e: RuntimeException) {
             m.close()
@@ -93,14 +99,16 @@ object GrpoRun {
     }
 
     /** The tokenizer's EOS and generation_config.json's eos_token_id(s). */
-    fun eosIds(cfg: GrpoConfig, tok: Tokenizer): Set<Int> {
+    fun eosIds(cfg: GrpoConfig, tok: Tokenizer): Set<Int> = eosIds(cfg.baseModel, tok)
+
+    fun eosIds(baseModel: java.nio.file.Path, tok: Tokenizer): Set<Int> {
         val eos = mutableSetOf<Int>()
         tok.eosToken()?.let { tok.tokenToId(it) }?.takeIf { it >= 0 }?.let { eos += it }
-        val gc = cfg.baseModel.resolve("generation_config.json")
+        val gc = baseModel.resolve("generation_config.json")
         if (Files.isRegularFile(gc)) eos += GenerationConfig.read(gc).eosTokenIds()
         return eos
     }
 
-    private fun padId(tok: Tokenizer): Int =
+    fun padId(tok: Tokenizer): Int =
         listOfNotNull(tok.padToken(), tok.eosToken()).map { tok.tokenToId(it) }.firstOrNull { it >= 0 } ?: 0
 }
