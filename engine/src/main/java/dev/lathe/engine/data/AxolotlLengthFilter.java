@@ -36,6 +36,10 @@ final class AxolotlLengthFilter {
     if (t.method().isGrpo() || t.method() == Method.REWARD_MODEL) {
       return r;
     }
+    if (strategy == ExcessLengthStrategy.DROP && surelyTooLong(t, tok, seqLen)) {
+      counts.drop(DROP_LONG);
+      return null;
+    }
     int p = tok.encode(t.prompt(), false).length;
     List<String> comps = t.completions();
     int[][] ids = new int[comps.size()][];
@@ -64,6 +68,33 @@ final class AxolotlLengthFilter {
         return null;
       }
     }
+  }
+
+  /**
+   * Without tokenizing: true when the prompt and some completion hold more bytes than sequence_len tokens
+   * can stand for, so the exact count would exceed sequence_len too. A 10 MB row is then dropped at once
+   * instead of after seconds of tokenizing; rows near the limit always take the exact path.
+   */
+  static boolean surelyTooLong(TextExample t, Tokenizer tok, int seqLen) {
+    int perToken = tok.maxBytesPerToken();
+    if (perToken <= 0) {
+      return false;
+    }
+    long prompt = minTokens(utf8Length(t.prompt()), perToken);
+    for (String c : t.completions()) {
+      if (prompt + minTokens(utf8Length(c), perToken) > seqLen) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static long minTokens(long bytes, int perToken) {
+    return (bytes + perToken - 1) / perToken;
+  }
+
+  private static long utf8Length(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
   }
 
   private static int maxLen(int[][] ids) {

@@ -77,6 +77,7 @@ final class ChatTemplateTypes {
       } else {
         throw r.fail("field '" + fMessages + "' must be a list of messages or a text, found " + JsonRows.kind(raw));
       }
+      Turns.history(r, w, "chat_template.default", msgs, fMessages);
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("prompt", renderer.render(msgs, true));
       out.put("chosen", response(r, renderer, mp, fChosen));
@@ -104,10 +105,15 @@ final class ChatTemplateTypes {
             w.warn("chat_template.argilla_chat: the history before the last message differs between chosen and "
                 + "rejected; the prompt is built from chosen's history only (as Axolotl does)", r.origin());
           }
+          Turns.history(r, w, "chat_template.argilla_chat", history, fChosen + "[:-1]");
+          Map<String, Object> chosen = mp.map(r, c.get(c.size() - 1), fChosen + "[-1]");
+          Map<String, Object> rejected = mp.map(r, j.get(j.size() - 1), fRejected + "[-1]");
+          Turns.response(r, chosen, fChosen + "[-1]");
+          Turns.response(r, rejected, fRejected + "[-1]");
           Map<String, Object> out = new LinkedHashMap<>();
           out.put("prompt", renderer.render(history, true));
-          out.put("chosen", extract(r, renderer, mp.map(r, c.get(c.size() - 1), fChosen + "[-1]"), fChosen));
-          out.put("rejected", extract(r, renderer, mp.map(r, j.get(j.size() - 1), fRejected + "[-1]"), fRejected));
+          out.put("chosen", extract(r, renderer, chosen, fChosen));
+          out.put("rejected", extract(r, renderer, rejected, fRejected));
           return out;
         }, List.of(fChosen, fRejected));
   }
@@ -128,6 +134,7 @@ final class ChatTemplateTypes {
     } else {
       throw r.fail("field '" + field + "' must be a text, a message or a non-empty list of messages, found " + JsonRows.kind(v));
     }
+    Turns.response(r, msg, field);
     return extract(r, renderer, msg, field);
   }
 

@@ -20,7 +20,7 @@ final class FixedFormatTypes {
     return switch (fn) {
       case "default" -> new TypeStrategy(name,
           "system?, prompt|input|question|instruction, chosen|chosen_response, rejected|rejected_response",
-          (r, w) -> pair(f, r.optionalTruthy("system"), r.text(r.firstPresent("prompt", "input", "question", "instruction")),
+          (r, w) -> pair(r, f, r.optionalTruthy("system"), r.text(r.firstPresent("prompt", "input", "question", "instruction")),
               r.text(r.firstPresent("chosen", "chosen_response")), r.text(r.firstPresent("rejected", "rejected_response"))));
       case "argilla_chat" -> new TypeStrategy(name, "chosen [user msg, assistant msg], rejected [user msg, assistant msg]",
           (r, w) -> argillaChat(f, name, r, w));
@@ -31,7 +31,7 @@ final class FixedFormatTypes {
           (r, w) -> {
             List<?> c = r.list("chosen");
             List<?> j = r.list("rejected");
-            return pair(f, r.optionalTruthy("system"), r.text("prompt"),
+            return pair(r, f, r.optionalTruthy("system"), r.text("prompt"),
                 r.messageField(c, "chosen", 1, "content"), r.messageField(j, "rejected", 1, "content"));
           });
       default -> throw new IllegalArgumentException(fn);
@@ -40,15 +40,27 @@ final class FixedFormatTypes {
 
   private static TypeStrategy stringTriple(Fragments f, String name, String promptCol) {
     return new TypeStrategy(name, "system?, " + promptCol + ", chosen, rejected",
-        (r, w) -> pair(f, r.optionalTruthy("system"), r.text(promptCol), r.text("chosen"), r.text("rejected")));
+        (r, w) -> pair(r, f, r.optionalTruthy("system"), r.text(promptCol), r.text("chosen"), r.text("rejected")));
   }
 
-  private static Map<String, Object> pair(Fragments f, String system, String user, String chosen, String rejected) {
+  private static Map<String, Object> pair(Row r, Fragments f, String system, String user, String chosen, String rejected) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("prompt", f.prompt(system, user));
-    out.put("chosen", f.response(chosen));
-    out.put("rejected", f.response(rejected));
+    out.put("chosen", f.response(nonBlank(r, chosen, "chosen")));
+    out.put("rejected", f.response(nonBlank(r, rejected, "rejected")));
     return out;
+  }
+
+  /**
+   * A response that is empty or only whitespace: the end-of-turn marker would be the whole completion, so
+   * the pair would compare two markers (or a marker with an answer). Refused, as TRL refuses empty fields.
+   */
+  private static String nonBlank(Row r, String text, String what) {
+    if (text.isBlank()) {
+      throw r.fail("the " + what + " response is " + (text.isEmpty() ? "empty" : "only whitespace")
+          + "; a preference pair needs text in both responses (fix or remove the row)");
+    }
+    return text;
   }
 
   /** Only the first exchange is used; longer conversations and a non-user first turn are warned about. */
@@ -56,7 +68,7 @@ final class FixedFormatTypes {
     List<?> c = r.list("chosen");
     List<?> j = r.list("rejected");
     String user = r.messageField(c, "chosen", 0, "content");
-    Map<String, Object> out = pair(f, null, user, r.messageField(c, "chosen", 1, "content"),
+    Map<String, Object> out = pair(r, f, null, user, r.messageField(c, "chosen", 1, "content"),
         r.messageField(j, "rejected", 1, "content"));
     if (c.size() > 2 || j.size() > 2) {
       w.warn(name + ": conversations longer than one exchange are cut to the first user/assistant turn "
@@ -81,7 +93,7 @@ final class FixedFormatTypes {
             if (c.size() > 2) {
               w.warn(name + ": completion conversations longer than one exchange are cut to the first turn", r.origin());
             }
-            return kto(f, null, r.messageField(c, "completion", 0, "content"), r.messageField(c, "completion", 1, "content"));
+            return kto(r, f, null, r.messageField(c, "completion", 0, "content"), r.messageField(c, "completion", 1, "content"));
           });
       default -> throw new IllegalArgumentException(fn);
     };
@@ -89,13 +101,13 @@ final class FixedFormatTypes {
 
   private static TypeStrategy ktoTriple(Fragments f, String name, String promptCol) {
     return new TypeStrategy(name, "system?, " + promptCol + ", completion, label",
-        (r, w) -> kto(f, r.optionalTruthy("system"), r.text(promptCol), r.text("completion")));
+        (r, w) -> kto(r, f, r.optionalTruthy("system"), r.text(promptCol), r.text("completion")));
   }
 
-  private static Map<String, Object> kto(Fragments f, String system, String user, String completion) {
+  private static Map<String, Object> kto(Row r, Fragments f, String system, String user, String completion) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("prompt", f.prompt(system, user));
-    out.put("completion", f.response(completion));
+    out.put("completion", f.response(nonBlank(r, completion, "completion")));
     return out;
   }
 

@@ -15,13 +15,24 @@ import java.util.Map;
 public final class GrpoPrompts {
   private final Tokenizer tok;
   private final ChatRenderer.Source templates;
-  private final DataConfig cfg;
+  private final String template;
+  private final String jinja;
+  private final Map<String, Object> kwargs;
   private ChatRenderer renderer;
 
+  /** The YAML path: chat_template, chat_template_jinja and chat_template_kwargs of the data config. */
   public GrpoPrompts(DataConfig cfg, Tokenizer tok, ChatRenderer.Source templates) {
-    this.cfg = cfg;
+    this(tok, templates, cfg.chatTemplate != null ? cfg.chatTemplate : cfg.chatTemplateJinja != null ? "jinja" : "tokenizer_default",
+        cfg.chatTemplateJinja, cfg.chatTemplateKwargs);
+  }
+
+  /** Any caller with its own template choice (the recipe DSL uses the tokenizer's template). */
+  public GrpoPrompts(Tokenizer tok, ChatRenderer.Source templates, String template, String jinja, Map<String, Object> kwargs) {
     this.tok = tok;
     this.templates = templates;
+    this.template = template;
+    this.jinja = jinja;
+    this.kwargs = kwargs == null ? Map.of() : kwargs;
   }
 
   public List<GrpoPrompt> encode(List<PreparedRow> rows) {
@@ -31,32 +42,45 @@ public final class GrpoPrompts {
   }
 
   public GrpoPrompt encode(PreparedRow r) {
-    Object p = r.text().grpoPrompt();
-    if (p instanceof String s) {
+    return encode(r.text().grpoPrompt(), r.columns(), r.origin());
+  }
+
+  /**
+   * One prompt: text, or a list of messages ({@code role}/{@code content} maps).
+   *
+   * @param columns the row handed to the reward functions
+   * @param origin file:line (or a recipe's row index), named in every error
+   */
+  public GrpoPrompt encode(Object prompt, Map<String, Object> columns, String origin) {
+    if (prompt instanceof String s) {
       String bos = tok.bosToken();
       boolean hasBos = bos != null && !bos.isEmpty() && s.startsWith(bos);
-      return new GrpoPrompt(s, tok.encode(s, !hasBos), r.columns(), r.origin());
+      return new GrpoPrompt(s, tok.encode(s, !hasBos), columns, origin);
+    }
+    if (!(prompt instanceof List<?> list) || !list.stream().allMatch(m -> m instanceof Map<?, ?>)) {
+      throw new DataException("row " + origin + ": the prompt must be text or a list of messages ({role, content} mappings), found "
+          + (prompt == null ? "nothing" : prompt.getClass().getSimpleName()));
     }
     @SuppressWarnings("unchecked")
-    List<Map<String, Object>> messages = (List<Map<String, Object>>) p;
+    List<Map<String, Object>> messages = (List<Map<String, Object>>) list;
     String text;
     try {
-      text = renderer(r.origin()).render(messages, true);
+      text = renderer(origin).render(messages, true);
     } catch (DataException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new DataException("row " + r.origin() + ": the chat template failed on this prompt: " + e.getMessage(), e);
+      throw new DataException("row " + origin + ": the chat template failed on this prompt: " + e.getMessage(), e);
     }
-    return new GrpoPrompt(text, tok.encode(text, false), r.columns(), r.origin());
+    return new GrpoPrompt(text, tok.encode(text, false), columns, origin);
   }
 
   private ChatRenderer renderer(String origin) {
     if (renderer != null) return renderer;
-    String choice = cfg.chatTemplate != null ? cfg.chatTemplate : cfg.chatTemplateJinja != null ? "jinja" : "tokenizer_default";
+    String choice = template;
     ChatRenderer r = null;
     String why = null;
     try {
-      r = templates == null ? null : templates.forTemplate(choice, cfg.chatTemplateJinja, cfg.chatTemplateKwargs);
+      r = templates == null ? null : templates.forTemplate(choice, jinja, kwargs);
     } catch (RuntimeException e) {
       why = e.getMessage();
     }

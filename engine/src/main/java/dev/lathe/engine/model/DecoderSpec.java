@@ -7,7 +7,8 @@ import dev.lathe.engine.tensor.DType;
 /**
  * Everything a builder needs to make a Llama-family decoder, with the architecture's choices
  * already resolved (which projections carry biases, whether q/k are normalised). Made from a
- * config.json by {@link Architectures}, or directly in code for tests and init-model.
+ * config.json by {@link Architectures}; in code (tests, benches, init-model) through the per-family
+ * {@link DecoderBuilder}, never by its positional constructor.
  *
  * @param numLabels 0 for a causal LM, the number of score outputs for a classifier
  * @param padTokenId used by the classifier to find the last real token when no mask is given
@@ -35,15 +36,6 @@ public record DecoderSpec(
     Integer padTokenId,
     DType dtype,
     Integer slidingWindow) {
-
-  /** Without a sliding window (every model type but Mistral with sliding_window set). */
-  public DecoderSpec(String modelType, int vocabSize, int hiddenSize, int intermediateSize, int layers, int heads,
-      int kvHeads, int headDim, int maxPositions, double rmsEps, RopeSpec rope, boolean tieEmbeddings,
-      boolean qkvBias, boolean outputBias, boolean mlpBias, boolean qkNorm, int numLabels, Integer padTokenId,
-      DType dtype) {
-    this(modelType, vocabSize, hiddenSize, intermediateSize, layers, heads, kvHeads, headDim, maxPositions, rmsEps,
-        rope, tieEmbeddings, qkvBias, outputBias, mlpBias, qkNorm, numLabels, padTokenId, dtype, null);
-  }
 
   public DecoderSpec {
     if (slidingWindow != null && slidingWindow < 1) {

@@ -2,13 +2,12 @@ package dev.lathe.engine.model;
 
 import dev.lathe.engine.io.FormatException;
 import dev.lathe.engine.io.SafetensorsCheckpoint;
-import dev.lathe.engine.io.SafetensorsDtype;
 import dev.lathe.engine.io.SafetensorsEntry;
+import dev.lathe.engine.io.SafetensorsTensors;
 import dev.lathe.engine.io.SafetensorsWriter;
 import dev.lathe.engine.tensor.DType;
 import dev.lathe.engine.tensor.Scope;
 import dev.lathe.engine.tensor.Tensor;
-import dev.lathe.engine.tensor.Tensors;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -52,7 +51,8 @@ public final class HfWeights {
             + ", the model expects " + Arrays.toString(e.getValue().shape()));
       }
       try (Scope s = Scope.open()) {
-        Tensor t = Tensors.fromBuffer(ck.bytes(key), dtypeOf(entry, ck.file(key).path()), entry.shape());
+        dtypeOf(entry, ck.file(key).path()); // model weights are floating point
+        Tensor t = SafetensorsTensors.load(ck, key);
         Tensor dst = e.getValue();
         try (var g = dev.lathe.engine.tensor.Grad.disabled()) {
           dst.copy_(t.dtype() == dst.dtype() ? t : t.to(dst.dtype()));
@@ -75,7 +75,7 @@ public final class HfWeights {
   /** A writer holding the tensors under prefix + name, in their own dtype. */
   public static SafetensorsWriter writer(Map<String, Tensor> params, String prefix) {
     SafetensorsWriter w = new SafetensorsWriter();
-    params.forEach((n, t) -> w.add(prefix + n, SafetensorsDtype.valueOf(t.dtype().name()), t.shape(), t.toBytes()));
+    params.forEach((n, t) -> SafetensorsTensors.add(w, prefix + n, t));
     return w;
   }
 

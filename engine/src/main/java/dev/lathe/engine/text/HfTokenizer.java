@@ -130,6 +130,11 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
   }
 
   @Override
+  public int maxBytesPerToken() {
+    return vocab.maxBytesPerToken();
+  }
+
+  @Override
   public int vocabSize() {
     return vocab.size;
   }

@@ -32,4 +32,12 @@ public interface Tokenizer {
 
   /** The chat template (Jinja source) from tokenizer_config.json, or null. */
   String chatTemplate();
+
+  /**
+   * An upper bound on the UTF-8 bytes of text any one token stands for, or 0 when none is known. Lets the
+   * data layer prove a huge text is longer than sequence_len without tokenizing it (tokens >= bytes / bound).
+   */
+  default int maxBytesPerToken() {
+    return 0;
+  }
 }

@@ -2,7 +2,6 @@ package dev.lathe.engine.train;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * The order rows are visited in: per epoch a permutation seeded by (seed, epoch), cut into
@@ -51,19 +50,8 @@ final class DataOrder {
 
   private int[] permutation(long epoch) {
     if (epoch == cachedEpoch) return cached;
-    int[] p = new int[rows];
-    for (int i = 0; i < rows; i++) p[i] = i;
-    if (shuffle) {
-      SplittableRandom r = new SplittableRandom(seed * 1_000_003L + epoch);
-      for (int i = rows - 1; i > 0; i--) {
-        int j = r.nextInt(i + 1);
-        int t = p[i];
-        p[i] = p[j];
-        p[j] = t;
-      }
-    }
+    cached = EpochPermutation.of(rows, shuffle, seed, epoch);
     cachedEpoch = epoch;
-    cached = p;
-    return p;
+    return cached;
   }
 }

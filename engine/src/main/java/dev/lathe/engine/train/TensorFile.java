@@ -1,12 +1,9 @@
 package dev.lathe.engine.train;
 
-import dev.lathe.engine.io.SafetensorsDtype;
 import dev.lathe.engine.io.SafetensorsEntry;
 import dev.lathe.engine.io.SafetensorsFile;
-import dev.lathe.engine.io.SafetensorsWriter;
-import dev.lathe.engine.tensor.DType;
+import dev.lathe.engine.io.SafetensorsTensors;
 import dev.lathe.engine.tensor.Tensor;
-import dev.lathe.engine.tensor.Tensors;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,24 +13,14 @@ public final class TensorFile {
   private TensorFile() {}
 
   public static void save(Map<String, Tensor> tensors, Path file) {
-    SafetensorsWriter w = new SafetensorsWriter();
-    tensors.forEach((name, t) -> w.add(name, SafetensorsDtype.valueOf(t.dtype().name()), t.shape(), t.toBytes()));
-    w.write(file);
+    SafetensorsTensors.save(tensors, file);
   }
 
-  /** Every tensor of the file, copied into tensors owned by the current scope. */
+  /** Every tensor of the file in the file's order, copied into tensors owned by the current scope. */
   public static Map<String, Tensor> load(Path file) {
     Map<String, Tensor> out = new LinkedHashMap<>();
     try (SafetensorsFile f = SafetensorsFile.open(file)) {
-      for (SafetensorsEntry e : f.entries()) {
-        DType dt;
-        try {
-          dt = DType.valueOf(e.dtype().name());
-        } catch (IllegalArgumentException x) {
-          throw new IllegalArgumentException(file + ": tensor '" + e.name() + "' has dtype " + e.dtype() + ", which Lathe cannot load");
-        }
-        out.put(e.name(), Tensors.fromBuffer(f.bytes(e.name()), dt, e.shape()));
-      }
+      for (SafetensorsEntry e : f.entries()) out.put(e.name(), SafetensorsTensors.load(f, e.name()));
     }
     return out;
   }

@@ -1,5 +1,6 @@
 package dev.lathe.scripts.bench
 
+import dev.lathe.engine.model.DecoderBuilder
 import dev.lathe.engine.align.Losses
 import dev.lathe.engine.data.EncodedExample
 import dev.lathe.engine.data.Method
@@ -7,11 +8,8 @@ import dev.lathe.engine.data.PairBatch
 import dev.lathe.engine.data.PreparedRow
 import dev.lathe.engine.data.TextExample
 import dev.lathe.engine.model.CausalLM
-import dev.lathe.engine.model.DecoderSpec
 import dev.lathe.engine.model.ModelInit
-import dev.lathe.engine.nn.RopeSpec
 import dev.lathe.engine.tensor.Autocast
-import dev.lathe.engine.tensor.DType
 import dev.lathe.engine.tensor.Scope
 import dev.lathe.engine.train.AdamW
 import dev.lathe.engine.train.NamedParams
@@ -30,8 +28,7 @@ import java.util.SplittableRandom
  */
 class DpoBench(val layers: Int, val hidden: Int, val heads: Int, val kvHeads: Int, val ffn: Int, val vocab: Int,
                val pairs: Int, val seq: Int, val prompt: Int) {
-    private val spec = DecoderSpec("llama", vocab, hidden, ffn, layers, heads, kvHeads, hidden / heads, maxOf(seq, 512), 1e-5,
-        RopeSpec.plain(10000.0), false, false, false, false, false, 0, null, DType.F32)
+    private val spec = DecoderBuilder.llama(vocab, hidden, ffn, layers, heads, kvHeads).maxPositions(maxOf(seq, 512)).rmsEps(1e-5).build()
 
     class Result(val stepSeconds: Double, val phases: Map<String, Double>, val tokens: Int, val cost: ProcStat)
 

@@ -1,19 +1,17 @@
 package dev.lathe.scripts.bench
 
+import dev.lathe.engine.model.DecoderBuilder
 import dev.lathe.engine.align.Losses
 import dev.lathe.engine.model.CausalLM
-import dev.lathe.engine.model.DecoderSpec
 import dev.lathe.engine.model.ModelInit
-import dev.lathe.engine.nn.RopeSpec
 import dev.lathe.engine.reward.CheckedRewardRunner
 import dev.lathe.engine.reward.Reward
-import dev.lathe.engine.tensor.DType
 import dev.lathe.engine.tensor.Scope
 import dev.lathe.engine.train.AdamW
 import dev.lathe.engine.train.LoopSettings
 import dev.lathe.engine.train.LrSchedule
 import dev.lathe.engine.train.OptimizerSpec
-import dev.lathe.engine.train.grpo.GrpoPrompt
+import dev.lathe.engine.data.GrpoPrompt
 import dev.lathe.engine.train.grpo.GrpoSettings
 import dev.lathe.engine.train.grpo.GrpoTraining
 import java.io.ByteArrayOutputStream
@@ -29,8 +27,7 @@ import java.util.SplittableRandom
  */
 class GrpoBench(val layers: Int, val hidden: Int, val heads: Int, val kvHeads: Int, val ffn: Int, val vocab: Int,
                 val prompts: Int, val generations: Int, val prompt: Int, val completion: Int) {
-    private val spec = DecoderSpec("llama", vocab, hidden, ffn, layers, heads, kvHeads, hidden / heads, maxOf(prompt + completion, 512), 1e-5,
-        RopeSpec.plain(10000.0), false, false, false, false, false, 0, null, DType.F32)
+    private val spec = DecoderBuilder.llama(vocab, hidden, ffn, layers, heads, kvHeads).maxPositions(maxOf(prompt + completion, 512)).rmsEps(1e-5).build()
 
     class Result(val stepSeconds: Double, val phases: Map<String, Double>)
 
@@ -42,7 +39,7 @@ class GrpoBench(val layers: Int, val hidden: Int, val heads: Int, val kvHeads: I
     private fun once(steps: Int): Result {
         val out = Files.createTempDirectory("bench-grpo")
         val r = SplittableRandom(0)
-        val ps = List(prompts) { i -> GrpoPrompt(IntArray(prompt) { r.nextInt(vocab) }, "p$i", mapOf()) }
+        val ps = List(prompts) { i -> GrpoPrompt("p$i", IntArray(prompt) { r.nextInt(vocab) }, mapOf(), "bench prompt $i") }
         val rows = prompts * generations
         val reward = Reward.of("mod7", 1.0) { s -> s.completionIds().count { it % 7 == 0 }.toDouble() / s.completionIds().size }
         CausalLM(spec).use { policy ->

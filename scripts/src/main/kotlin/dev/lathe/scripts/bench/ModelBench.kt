@@ -1,14 +1,12 @@
 package dev.lathe.scripts.bench
 
+import dev.lathe.engine.model.DecoderBuilder
 import dev.lathe.engine.generate.Generator
 import dev.lathe.engine.generate.Sampling
 import dev.lathe.engine.model.CausalLM
-import dev.lathe.engine.model.DecoderSpec
 import dev.lathe.engine.model.Inputs
 import dev.lathe.engine.model.LogProbs
 import dev.lathe.engine.model.ModelInit
-import dev.lathe.engine.nn.RopeSpec
-import dev.lathe.engine.tensor.DType
 import dev.lathe.engine.tensor.Grad
 import dev.lathe.engine.tensor.Scope
 import dev.lathe.engine.tensor.Tensors
@@ -17,8 +15,7 @@ import java.nio.file.Path
 
 /** The measurements behind `lathe bench model` (the Lathe side; bench/model_peer.py is the peer). */
 class ModelBench(val layers: Int, val hidden: Int, val heads: Int, val kvHeads: Int, val ffn: Int, val vocab: Int) {
-    val spec = DecoderSpec("llama", vocab, hidden, ffn, layers, heads, kvHeads, hidden / heads, 4096, 1e-5,
-        RopeSpec.plain(10000.0), false, false, false, false, false, 0, null, DType.F32)
+    val spec = DecoderBuilder.llama(vocab, hidden, ffn, layers, heads, kvHeads).maxPositions(4096).rmsEps(1e-5).build()
 
     fun model(): CausalLM = CausalLM(spec).also { ModelInit.randomize(it, 0, 0.02) }
 

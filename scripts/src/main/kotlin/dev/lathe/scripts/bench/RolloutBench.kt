@@ -1,14 +1,13 @@
 package dev.lathe.scripts.bench
 
+import dev.lathe.engine.model.DecoderBuilder
 import dev.lathe.engine.generate.Generator
 import dev.lathe.engine.generate.Sampling
 import dev.lathe.engine.model.CausalLM
-import dev.lathe.engine.model.DecoderSpec
 import dev.lathe.engine.model.Inputs
 import dev.lathe.engine.model.ModelInit
 import dev.lathe.engine.model.Models
 import dev.lathe.engine.model.RowKvCache
-import dev.lathe.engine.nn.RopeSpec
 import dev.lathe.engine.tensor.DType
 import dev.lathe.engine.tensor.Grad
 import dev.lathe.engine.tensor.Scope
@@ -24,8 +23,7 @@ import java.nio.file.Path
 class RolloutBench(val layers: Int, val hidden: Int, val heads: Int, val kvHeads: Int, val ffn: Int, val vocab: Int,
                    val prompts: Int, val samples: Int, val promptLen: Int, val newTokens: Int,
                    val temperature: Double, val topK: Int, val topP: Double) : AutoCloseable {
-    private val spec = DecoderSpec("llama", vocab, hidden, ffn, layers, heads, kvHeads, hidden / heads, maxOf(promptLen + newTokens, 512),
-        1e-5, RopeSpec.plain(10000.0), false, false, false, false, false, 0, null, DType.F32)
+    private val spec = DecoderBuilder.llama(vocab, hidden, ffn, layers, heads, kvHeads).maxPositions(maxOf(promptLen + newTokens, 512)).rmsEps(1e-5).build()
     val model = CausalLM(spec).also { ModelInit.randomize(it, 0, 0.02) }
     private val ids = List(prompts) { i -> IntArray(promptLen) { j -> ((i * 7919L + j * 104729L + 13) % vocab).toInt() } }
 

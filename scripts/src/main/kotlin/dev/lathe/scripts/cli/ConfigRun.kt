@@ -6,10 +6,7 @@ import dev.lathe.engine.data.EncodedExample
 import dev.lathe.engine.data.Method
 import dev.lathe.engine.data.Preprocessor
 import dev.lathe.engine.data.TemplateRenderers
-import dev.lathe.engine.model.CausalLM
 import dev.lathe.engine.model.LanguageModel
-import dev.lathe.engine.model.PeftAdapters
-import dev.lathe.engine.nn.LoraSpec
 import dev.lathe.engine.tensor.Runtime
 import dev.lathe.engine.text.HfTokenizer
 import dev.lathe.engine.text.Tokenizer
@@ -81,17 +78,7 @@ object ConfigRun {
             if (cfg.lora != null) throw IllegalArgumentException("${cfg.file}: reward modelling with adapter: lora is not supported; remove `adapter`")
             return PolicyLoader.rewardModel(cfg.baseModel, cfg.loop.seed)
         }
-        val m: CausalLM = PolicyLoader.causalLM(cfg.baseModel)
-        try {
-            when {
-                cfg.loraModelDir != null -> PeftAdapters.load(m, cfg.loraModelDir).also { m.adapterParameters().values.forEach { it.requiresGrad_(true) } }
-                cfg.lora != null -> cfg.lora.let { m.addLora(LoraSpec(it.r, it.alpha, it.dropout, it.targetModules, it.targetLinear, false)) }
-            }
-        } catch (e: RuntimeException) {
-            m.close()
-            throw e
-        }
-        return m
+        return PolicyModel.load(cfg.baseModel, cfg.lora, cfg.loraModelDir)
     }
 
     /** pad token, else eos (TRL's fallback), else 0: padding is masked out everywhere anyway. */

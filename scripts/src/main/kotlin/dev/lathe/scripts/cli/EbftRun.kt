@@ -28,10 +28,11 @@ object EbftRun {
         val data = Preprocessor.run(cfg.data, tok, ConfigRun.templates(tok), DataWarnings { log.println("data warning: $it") })
         log.println(data.report().toText())
         val rows = data.prepared().train()
+        val prompts = data.promptsTrain() // one per prepared row, in order
         Files.createDirectories(cfg.outputDir)
         Files.copy(cfg.file, cfg.outputDir.resolve("config.yml"), StandardCopyOption.REPLACE_EXISTING)
         Runtime.seed(cfg.loop.seed)
-        GrpoRun.policy(cfg.baseModel, cfg.loraModelDir, cfg.lora).use { m ->
+        PolicyModel.load(cfg.baseModel, cfg.lora, cfg.loraModelDir).use { m ->
             m.setGradientCheckpointing(cfg.gradientCheckpointing)
             return EbftTraining().apply {
                 model = m
@@ -42,14 +43,14 @@ object EbftRun {
                 baseModelDir = cfg.baseModel
                 this.log = log
                 if (cfg.ebft.mode == EbftSettings.Mode.STRUCTURED) {
-                    prompts = GrpoRun.prompts(cfg.data, cfg.chatTemplateKwargs, tok, rows)
+                    this.prompts = prompts
                     groundTruths = rows.map { tok.encode(groundTruth(it), false) }
                     grpo = cfg.grpo
                     loss = cfg.loss
                     tokenizer = tok
                     eosIds = GrpoRun.eosIds(cfg.baseModel, tok)
                 } else {
-                    documents = documents(cfg, tok, rows)
+                    documents = documents(cfg, tok, rows, prompts)
                 }
             }.run()
         }
@@ -62,9 +63,8 @@ object EbftRun {
     }
 
     /** Strided documents: raw `text`, or prompt + ground_truth (prompt kept whole first: the completion is cut first). */
-    fun documents(cfg: EbftConfig, tok: Tokenizer, rows: List<PreparedRow>): List<StridedDoc> {
+    fun documents(cfg: EbftConfig, tok: Tokenizer, rows: List<PreparedRow>, prompts: List<dev.lathe.engine.data.GrpoPrompt>): List<StridedDoc> {
         val max = cfg.data.sequenceLen
-        val prompts by lazy { GrpoRun.prompts(cfg.data, emptyMap(), tok, rows) }
         return rows.mapIndexed { i, r ->
             val text = r.columns()["text"]
             if (r.columns()["ground_truth"] == null && text is String) {

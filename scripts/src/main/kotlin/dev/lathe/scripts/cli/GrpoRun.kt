@@ -1,19 +1,15 @@
 package dev.lathe.scripts.cli
 
 import dev.lathe.engine.data.DataWarnings
-import dev.lathe.engine.data.PreparedRow
 import dev.lathe.engine.data.Preprocessor
 import dev.lathe.engine.io.GenerationConfig
 import dev.lathe.engine.model.CausalLM
-import dev.lathe.engine.model.PeftAdapters
-import dev.lathe.engine.nn.LoraSpec
 import dev.lathe.engine.reward.CheckedRewardRunner
 import dev.lathe.engine.reward.RewardOptions
 import dev.lathe.engine.tensor.Runtime
 import dev.lathe.engine.text.HfTokenizer
 import dev.lathe.engine.text.Tokenizer
 import dev.lathe.engine.train.RunResult
-import dev.lathe.engine.train.grpo.GrpoPrompt
 import dev.lathe.engine.train.grpo.GrpoTraining
 import dev.lathe.engine.train.methods.PolicyLoader
 import dev.lathe.scripts.config.GrpoConfig
@@ -31,7 +27,7 @@ object GrpoRun {
         val tok = HfTokenizer.load(cfg.tokenizerDir)
         val data = Preprocessor.run(cfg.data, tok, ConfigRun.templates(tok), DataWarnings { log.println("data warning: $it") })
         log.println(data.report().toText())
-        val prompts = prompts(cfg, tok, data.prepared().train())
+        val prompts = data.promptsTrain()
         val rewards = cfg.rewards()
         Files.createDirectories(cfg.outputDir)
         Files.copy(cfg.file, cfg.outputDir.resolve("config.yml"), StandardCopyOption.REPLACE_EXISTING)
@@ -60,43 +56,7 @@ object GrpoRun {
         }
     }
 
-    /**
-     * TRL's prompt tokenisation (grpo-spec §4.1): a message list is rendered with the chat template and
-     * the generation prompt and tokenised without added special tokens; a text prompt is tokenised with them.
-     */
-    fun prompts(cfg: GrpoConfig, tok: Tokenizer, rows: List<PreparedRow>): List<GrpoPrompt> = prompts(cfg.data, cfg.chatTemplateKwargs, tok, rows)
-
-    /** As above from the data section and trl.chat_template_kwargs (EBFT's structured mode shares it). */
-    fun prompts(data: dev.lathe.engine.data.DataConfig, kwargs: Map<String, Any?>, tok: Tokenizer, rows: List<PreparedRow>): List<GrpoPrompt> {
-        val renderer by lazy { ConfigRun.templates(tok).forTemplate(data.chatTemplate ?: "tokenizer_default", data.chatTemplateJinja, data.chatTemplateKwargs + kwargs) }
-        return rows.map { r ->
-            when (val p = r.text().grpoPrompt()) {
-                is String -> GrpoPrompt(tok.encode(p, true), p, r.columns())
-                else -> {
-                    @Suppress("UNCHECKED_CAST")
-                    val text = renderer.render(p as List<Map<String, Any>>, true)
-                    GrpoPrompt(tok.encode(text, false), text, r.columns())
-                }
-            }
-        }
-    }
-
-    private fun policy(cfg: GrpoConfig): CausalLM = policy(cfg.baseModel, cfg.loraModelDir, cfg.lora)
-
-    /** The base model, with the adapter of lora_model_dir or fresh LoRA adapters when asked. */
-    fun policy(baseModel: java.nio.file.Path, loraModelDir: java.nio.file.Path?, lora: dev.lathe.scripts.config.LoraSettings?): CausalLM {
-        val m = PolicyLoader.causalLM(baseModel)
-        try {
-            when {
-                loraModelDir != null -> PeftAdapters.load(m, loraModelDir).also { m.adapterParameters().values.forEach { it.requiresGrad_(true) } }
-                lora != null -> lora.let { m.addLora(LoraSpec(it.r, it.alpha, it.dropout, it.targetModules, it.targetLinear, false)) }
-            }
-        } catch (e: RuntimeException) {
-            m.close()
-            throw e
-        }
-        return m
-    }
+    private fun policy(cfg: GrpoConfig): CausalLM = PolicyModel.load(cfg.baseModel, cfg.lora, cfg.loraModelDir)
 
     /** The tokenizer's EOS and generation_config.json's eos_token_id(s). */
     fun eosIds(cfg: GrpoConfig, tok: Tokenizer): Set<Int> = eosIds(cfg.baseModel, tok)

@@ -11,14 +11,12 @@ import com.github.ajalt.clikt.parameters.types.choice
 import com.github.ajalt.clikt.parameters.types.int
 import com.github.ajalt.clikt.parameters.types.long
 import com.github.ajalt.clikt.parameters.types.path
+import dev.lathe.engine.model.DecoderBuilder
 import dev.lathe.engine.io.GenerationConfig
 import dev.lathe.engine.io.ModelConfig
 import dev.lathe.engine.model.CausalLM
-import dev.lathe.engine.model.DecoderSpec
 import dev.lathe.engine.model.ModelInit
 import dev.lathe.engine.model.Models
-import dev.lathe.engine.nn.RopeSpec
-import dev.lathe.engine.tensor.DType
 import dev.lathe.engine.text.HfTokenizer
 import dev.lathe.engine.text.TokenizerBuilder
 import java.nio.file.Files
@@ -58,9 +56,8 @@ class InitModelCommand : CliktCommand(name = "init-model") {
             fun id(tok: String?) = tok?.let { t.tokenToId(it) }?.takeIf { it >= 0 }
             Triple(id(t.bosToken()), id(t.eosToken()), id(t.padToken()))
         }
-        val spec = DecoderSpec(arch, vocabSize, hidden, ffn, layers, heads, kvHeads, hidden / heads, maxPositions, 1e-6,
-            RopeSpec.plain(if (arch.startsWith("qwen")) 1_000_000.0 else 10_000.0), tie, arch == "qwen2", false, false,
-            arch == "qwen3", 0, ids.third, DType.F32)
+        val spec = DecoderBuilder.of(arch, vocabSize, hidden, ffn, layers, heads, kvHeads).maxPositions(maxPositions)
+            .tieEmbeddings(tie).padTokenId(ids.third).build()
         CausalLM(spec).use { m ->
             ModelInit.randomize(m, seed, ModelInit.INITIALIZER_RANGE)
             Models.save(m, out)

@@ -39,11 +39,17 @@ object DataBinding {
         top.long("seed")?.let { b.seed(it) }
         top.string("chat_template")?.let { b.chatTemplate(it) }
         jinja(top, baseDir)?.let { b.chatTemplateJinja(it) }
-        top.raw("chat_template_kwargs")?.let { kw ->
-            if (!kw.isObject) top.fail("chat_template_kwargs", "a mapping of template variables (e.g. enable_thinking: false)", kw)
-            @Suppress("UNCHECKED_CAST")
-            b.chatTemplateKwargs(KWARGS_MAPPER.convertValue(kw, LinkedHashMap::class.java) as Map<String, Any?>)
+        // chat_template_kwargs at the top and trl.chat_template_kwargs (TRL's GRPO spelling) reach every
+        // template of the run through the data config, trl's winning on a clash: one place merges them
+        val kwargs = LinkedHashMap<String, Any?>()
+        for (node in listOfNotNull(top, top.obj("trl"))) {
+            node.raw("chat_template_kwargs")?.let { kw ->
+                if (!kw.isObject) node.fail("chat_template_kwargs", "a mapping of template variables (e.g. enable_thinking: false)", kw)
+                @Suppress("UNCHECKED_CAST")
+                kwargs.putAll(KWARGS_MAPPER.convertValue(kw, LinkedHashMap::class.java) as Map<String, Any?>)
+            }
         }
+        if (kwargs.isNotEmpty()) b.chatTemplateKwargs(kwargs)
         top.string("dataset_prepared_path")?.let { b.datasetPreparedPath(it) }
         top.bool("skip_prepare_dataset")?.let { b.skipPrepareDataset(it) }
         val cfg = try {

@@ -60,7 +60,7 @@ object EbftBinding {
         }, warnings)
         val grpo = g?.settings ?: dev.lathe.engine.train.grpo.GrpoSettings()
         val loss = g?.loss ?: dev.lathe.engine.align.Losses.grpo().maxCompletionLength(grpo.maxCompletionLength).build()
-        return EbftConfig(top.doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, s, grpo, loss, g?.chatTemplateKwargs ?: emptyMap(),
+        return EbftConfig(top.doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, s, grpo, loss,
             model.lora, model.loraModelDir, loop, boundData.config, top.bool("gradient_checkpointing") ?: false, warnings)
     }
 

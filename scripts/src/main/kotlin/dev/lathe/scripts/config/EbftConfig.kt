@@ -19,7 +19,6 @@ data class EbftConfig(
     val ebft: EbftSettings,
     val grpo: GrpoSettings,
     val loss: GrpoLoss,
-    val chatTemplateKwargs: Map<String, Any?>,
     val lora: LoraSettings?,
     val loraModelDir: Path?,
     val loop: LoopSettings,

@@ -56,13 +56,13 @@ object GrpoBinding {
             else -> ReferenceKind.FROZEN_COPY
         }
         val sync = refSync(t, beta, hasAdapter && !separateRef)
-        val kwargs = t.obj("chat_template_kwargs")?.let { o -> o.node.properties().associate { (k, _) -> k to o.raw(k)?.let(::plain) } } ?: emptyMap()
+        t.raw("chat_template_kwargs") // bound by DataBinding, which merges it into the data config
         t.raw("reward_funcs"); t.raw("reward_weights") // read here, bound when the run starts
-        return Bound(loss, s, { rewards(t) }, kwargs, reference, sync)
+        return Bound(loss, s, { rewards(t) }, reference, sync)
     }
 
     class Bound(val loss: dev.lathe.engine.align.GrpoLoss, val settings: GrpoSettings, val rewards: () -> List<Reward>,
-                val chatTemplateKwargs: Map<String, Any?>, val reference: ReferenceKind, val refSync: RefSyncSettings?)
+                val reference: ReferenceKind, val refSync: RefSyncSettings?)
 
     private fun settings(t: ConfigNode, method: Method, warnings: MutableList<String>): GrpoSettings = GrpoSettings().apply {
         t.int("num_generations")?.let { numGenerations = it }
@@ -144,9 +144,6 @@ object GrpoBinding {
             throw ConfigException("${top.where(it)}: `$it`: NeMo Gym environments $LATER")
         }
     }
-
-    private fun plain(v: com.fasterxml.jackson.databind.JsonNode): Any? =
-        com.fasterxml.jackson.databind.ObjectMapper().convertValue(v, Any::class.java)
 
     private fun <T> wrap(t: ConfigNode, body: () -> T): T = try {
         body()

@@ -22,7 +22,6 @@ data class GrpoConfig(
     val loss: GrpoLoss,
     val settings: GrpoSettings,
     val rewards: () -> List<Reward>,
-    val chatTemplateKwargs: Map<String, Any?>,
     val lora: LoraSettings?,
     val loraModelDir: Path?,
     val reference: ReferenceKind,

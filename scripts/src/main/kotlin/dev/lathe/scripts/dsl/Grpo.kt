@@ -10,7 +10,8 @@ import dev.lathe.engine.reward.Sample
 import dev.lathe.engine.tensor.Runtime
 import dev.lathe.engine.text.HfTokenizer
 import dev.lathe.engine.text.Tokenizer
-import dev.lathe.engine.train.grpo.GrpoPrompt
+import dev.lathe.engine.data.GrpoPrompt
+import dev.lathe.engine.data.GrpoPrompts
 import dev.lathe.engine.train.grpo.GrpoSettings
 import dev.lathe.engine.train.grpo.GrpoTraining
 import dev.lathe.engine.train.methods.PolicyLoader
@@ -49,21 +50,15 @@ class GrpoSpec : RunSpec("grpo") {
         .importanceSamplingLevel(importanceSamplingLevel).topEntropyQuantile(topEntropyQuantile).maxCompletionLength(settings.maxCompletionLength).build()
 }
 
-/** Prompts for GRPO from rows: `prompt` is text (tokenised with special tokens) or a message list (chat template). */
-fun prompts(model: Path, rows: List<Map<String, Any?>>, key: String = "prompt"): List<GrpoPrompt> {
+/**
+ * Prompts for GRPO from rows: `prompt` is text (tokenised with special tokens) or a message list (the
+ * tokenizer's chat template with the generation prompt), encoded by the engine's one GRPO prompt encoder.
+ */
+fun prompts(model: Path, rows: List<Map<String, Any?>>, key: String = "prompt", chatTemplateKwargs: Map<String, Any?> = emptyMap()): List<GrpoPrompt> {
     val tok = HfTokenizer.load(model)
-    val renderer by lazy { TemplateRenderers.of(tok).forTemplate("tokenizer_default", null, emptyMap()) }
-    return rows.mapIndexed { i, r ->
-        when (val p = r[key]) {
-            is String -> GrpoPrompt(tok.encode(p, true), p, r)
-            is List<*> -> {
-                @Suppress("UNCHECKED_CAST")
-                val text = renderer.render(p as List<Map<String, Any>>, true)
-                GrpoPrompt(tok.encode(text, false), text, r)
-            }
-            else -> throw IllegalArgumentException("prompt row $i: `$key` must be text or a list of messages, found ${p?.javaClass?.simpleName}")
-        }
-    }
+    val encoder = GrpoPrompts(tok, TemplateRenderers.of(tok), "tokenizer_default", null, chatTemplateKwargs)
+    @Suppress("UNCHECKED_CAST")
+    return rows.mapIndexed { i, r -> encoder.encode(r[key], r as Map<String, Any>, "$i (key `$key`)") }
 }
 
 fun grpo(model: Path, prompts: List<GrpoPrompt>, block: GrpoSpec.() -> Unit = {}): Trained {

@@ -1,11 +1,9 @@
 package dev.lathe.scripts.dsl
 
+import dev.lathe.engine.model.DecoderBuilder
 import dev.lathe.engine.model.CausalLM
-import dev.lathe.engine.model.DecoderSpec
 import dev.lathe.engine.model.ModelInit
 import dev.lathe.engine.model.Models
-import dev.lathe.engine.nn.RopeSpec
-import dev.lathe.engine.tensor.DType
 import dev.lathe.engine.text.HfTokenizer
 import dev.lathe.engine.text.TokenizerBuilder
 import java.nio.file.Path
@@ -31,8 +29,8 @@ class TinyModel {
         val tok = HfTokenizer.load(dir)
         val pad = tok.padToken()?.let { tok.tokenToId(it) }?.takeIf { it >= 0 }
         val ffn = if (intermediate > 0) intermediate else (hidden * 8 / 3 + 7) / 8 * 8
-        val spec = DecoderSpec("llama", tok.vocabSize(), hidden, ffn, layers, heads, kvHeads, hidden / heads, maxPositions,
-            1e-5, RopeSpec.plain(10000.0), false, false, false, false, false, 0, pad, DType.F32)
+        val spec = DecoderBuilder.llama(tok.vocabSize(), hidden, ffn, layers, heads, kvHeads).maxPositions(maxPositions)
+            .rmsEps(1e-5).padTokenId(pad).build()
         CausalLM(spec).use { m ->
             ModelInit.randomize(m, seed, ModelInit.INITIALIZER_RANGE)
             Models.save(m, dir)

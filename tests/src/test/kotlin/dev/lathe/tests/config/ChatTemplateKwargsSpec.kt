@@ -82,4 +82,43 @@ class ChatTemplateKwargsSpec : StringSpec({
         }
         d.train.single().text().prompt() shouldBe "<user>Hi[think=True|tools=1|get_weather]"
     }
+
+    "trl.chat_template_kwargs reach GRPO prompts through the one encoder, for training, `lathe reward` and the DSL alike" {
+        Files.writeString(dir.resolve("prompts.jsonl"), """{"prompt":[{"role":"user","content":"Hi"}]}""" + "\n")
+        val grpo = """
+            base_model: ./tok
+            rl: grpo
+            chat_template: jinja
+            chat_template_jinja: ${dir.resolve("t.jinja")}
+            micro_batch_size: 2
+            datasets:
+              - path: prompts.jsonl
+            chat_template_kwargs:
+              enable_thinking: true
+              tools: [{name: A}]
+            trl:
+              num_generations: 2
+              chat_template_kwargs:
+                tools: [{name: get_weather}]
+        """.trimIndent()
+        val cfg = ConfigBinder.readAny(bind(grpo)) as dev.lathe.scripts.config.GrpoConfig
+        // trl's mapping wins on a clash; the top-level one's other keys stay
+        cfg.data.chatTemplateKwargs["enable_thinking"] shouldBe true
+        val p = dev.lathe.engine.data.Preprocessor.run(cfg.data, tok, TemplateRenderers.of(tok), DataWarnings()).promptsTrain().single()
+        p.text() shouldBe "<user>Hi[think=False|tools=1|get_weather]"
+        p.ids().toList() shouldBe tok.encode(p.text(), false).toList()
+        val dsl = dev.lathe.scripts.dsl.prompts(tokDir, listOf(mapOf("prompt" to listOf(mapOf("role" to "user", "content" to "Hi")))),
+            chatTemplateKwargs = mapOf("enable_thinking" to false, "tools" to listOf(mapOf("name" to "get_weather"))))
+        // the DSL renders with the tokenizer's own template (chatml here), so the kwargs are simply unused by it
+        dsl.single().text() shouldBe "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
+    }
+
+    "a GRPO prompt that is neither text nor messages is refused naming its row" {
+        shouldThrow<dev.lathe.engine.data.DataException> {
+            dev.lathe.scripts.dsl.prompts(tokDir, listOf(mapOf("prompt" to 42)))
+        }.message!!.let {
+            it shouldContain "row 0"
+            it shouldContain "found Integer"
+        }
+    }
 })

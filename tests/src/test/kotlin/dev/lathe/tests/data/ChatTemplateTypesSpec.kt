@@ -144,4 +144,32 @@ class ChatTemplateTypesSpec : FunSpec({
             e.message shouldContain "system"
         }
     }
+
+    test("role order: the history must end with a user turn and responses must be assistant turns; odd orders are counted") {
+        fun refused(vararg rows: String) = shouldThrow<DataException> {
+            run("dpo", { it.type("chat_template.default") }, *rows, chatTemplate = "chatml")
+        }.message!!
+        refused("""{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello"}],"chosen":"Sure","rejected":"Nope"}""").let {
+            it shouldContain "data.jsonl:1"
+            it shouldContain "ends with a 'assistant' turn at [1]"
+        }
+        refused("""{"messages":[],"chosen":"Sure","rejected":"Nope"}""") shouldContain "holds no messages"
+        refused("""{"messages":[{"role":"system","content":"S"}],"chosen":"Sure","rejected":"Nope"}""") shouldContain "ends with a 'system' turn"
+        refused("""{"messages":"Hi","chosen":{"role":"user","content":"Sure"},"rejected":"Nope"}""").let {
+            it shouldContain "the response in 'chosen' has role 'user'"
+        }
+        shouldThrow<DataException> {
+            run("dpo", { it.type("chat_template.argilla_chat") },
+                """{"chosen":[{"role":"user","content":"Q"},{"role":"user","content":"a"}],"rejected":[{"role":"user","content":"Q"},{"role":"assistant","content":"b"}]}""",
+                chatTemplate = "chatml")
+        }.message!! shouldContain "the response in 'chosen[-1]' has role 'user'"
+        // renderable but unusual: kept, and each kind counted once per row
+        val (rows, w) = run("dpo", { it.type("chat_template.default") },
+            """{"messages":[{"role":"user","content":"A"},{"role":"user","content":"B"}],"chosen":"Sure","rejected":"Nope"}""",
+            """{"messages":[{"role":"user","content":"A"},{"role":"assistant","content":"B"},{"role":"system","content":"S"},{"role":"user","content":"C"}],"chosen":"Sure","rejected":"Nope"}""",
+            chatTemplate = "chatml")
+        rows.size shouldBe 2
+        w.count("chat_template.default: roles do not alternate") shouldBe 1
+        w.count("chat_template.default: a system message after the first turn") shouldBe 1
+    }
 })

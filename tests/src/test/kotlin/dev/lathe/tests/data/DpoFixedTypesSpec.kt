@@ -159,4 +159,18 @@ class DpoFixedTypesSpec : FunSpec({
         e.message shouldContain "data.jsonl:1"
         e.message shouldContain "conversation"
     }
+
+    test("an empty or blank response is refused naming the row, not wrapped into a lone end-of-turn marker") {
+        for ((type, row, what) in listOf(
+            Triple("chatml.intel", """{"question":"Q","chosen":"","rejected":"b"}""", "the chosen response is empty"),
+            Triple("llama3.prompt_pairs", """{"prompt":"Q","chosen":"a","rejected":"  \n"}""", "the rejected response is only whitespace"),
+            Triple("chatml.ultra", """{"prompt":"Q","chosen":[{"role":"user","content":"Q"},{"role":"assistant","content":""}],"rejected":[{"role":"user","content":"Q"},{"role":"assistant","content":"b"}]}""", "the chosen response is empty"),
+        )) {
+            val e = shouldThrow<DataException> { run("dpo", { it.type(type) }, row) }
+            e.message shouldContain "data.jsonl:1"
+            e.message shouldContain what
+        }
+        shouldThrow<DataException> { run("kto", { it.type("chatml.intel") }, """{"question":"Q","completion":"","label":true}""") }
+            .message!! shouldContain "the completion response is empty"
+    }
 })

@@ -46,4 +46,39 @@ class RealTokenizerSpec : FunSpec({
         tok.decode(r.train[0].chosen(), false) shouldBe "Fine, thanks.<|eot_id|>"
         r.report.fixes().filterKeys { "doubled BOS" in it }.values.single() shouldBe 2L
     }
+
+    test("a multi-megabyte row longer than sequence_len is dropped without being tokenised; rows near the limit take the exact path") {
+        var longest = 0
+        val counting = object : dev.lathe.engine.text.Tokenizer by tok {
+            override fun encode(text: String, addSpecialTokens: Boolean): IntArray {
+                longest = maxOf(longest, text.length)
+                return tok.encode(text, addSpecialTokens)
+            }
+            override fun maxBytesPerToken() = tok.maxBytesPerToken() // Kotlin's `by` skips Java default methods
+        }
+        tok.maxBytesPerToken() shouldBe tokenJsonLongest(dir.resolve("tok/tokenizer.json")) // byte-level BPE: no normalizer
+        val big = "lorem ipsum dolor sit amet ".repeat(80_000) // 2.1 MB
+        val seqLen = 64
+        // 40 short tokens' worth of text just under the bound: dropped or kept by the exact count only
+        val near = "fox ".repeat(seqLen)
+        val d = tempDir()
+        jsonl(d, "d.jsonl",
+            """{"question":"Q","chosen":"yes","rejected":"no"}""",
+            """{"question":"Q","chosen":"$big","rejected":"no"}""",
+            """{"question":"Q","chosen":"$near","rejected":"no"}""")
+        val cfg = DataConfig.builder().rl("dpo").baseDir(d).sequenceLen(seqLen).shuffleMergedDatasets(false)
+            .datasets(listOf(DatasetSpec.builder("d.jsonl").type("chatml.intel").build())).build()
+        val r = Preprocessor.run(cfg, counting, TemplateRenderers.of(counting), DataWarnings())
+        r.train.size shouldBe 1
+        r.report.dropped().values.sum() shouldBe 2L
+        (longest < 10_000) shouldBe true // the 2 MB text never reached the tokenizer; `near` (256 chars) did
+        (longest >= near.length) shouldBe true
+    }
 })
+
+/** The UTF-8 length of the longest token string in a tokenizer.json (vocab and added tokens). */
+private fun tokenJsonLongest(f: java.nio.file.Path): Int {
+    val root = com.fasterxml.jackson.databind.ObjectMapper().readTree(f.toFile())
+    val names = root["model"]["vocab"].fieldNames().asSequence() + root["added_tokens"].map { it["content"].asText() }
+    return names.maxOf { it.toByteArray(Charsets.UTF_8).size }
+}

@@ -9,7 +9,7 @@ import dev.lathe.engine.train.LoopSettings
 import dev.lathe.engine.train.LrSchedule
 import dev.lathe.engine.train.OptimizerSpec
 import dev.lathe.engine.train.RunResult
-import dev.lathe.engine.train.grpo.GrpoPrompt
+import dev.lathe.engine.data.GrpoPrompt
 import dev.lathe.engine.train.grpo.GrpoSettings
 import dev.lathe.engine.train.grpo.GrpoTraining
 import dev.lathe.tests.train.MethodFixtures
@@ -25,7 +25,7 @@ object GrpoFixtures {
 
     fun prompts(n: Int, seed: Long): List<GrpoPrompt> {
         val r = SplittableRandom(seed)
-        return List(n) { i -> GrpoPrompt(IntArray(2 + r.nextInt(3)) { 3 + r.nextInt(MethodFixtures.VOCAB - 3) }, "p$i", mapOf("id" to i)) }
+        return List(n) { i -> GrpoPrompt("p$i", IntArray(2 + r.nextInt(3)) { 3 + r.nextInt(MethodFixtures.VOCAB - 3) }, mapOf("id" to i), "row $i") }
     }
 
     /** Fraction of the completion's tokens (EOS excluded) that are GOOD: learnable from nothing. */

@@ -1,5 +1,6 @@
 package dev.lathe.tests.model
 
+import dev.lathe.engine.model.DecoderBuilder
 import dev.lathe.engine.io.SafetensorsFile
 import dev.lathe.engine.io.SafetensorsDtype
 import dev.lathe.engine.model.DecoderSpec
@@ -32,8 +33,7 @@ object Fixtures {
     fun <T> scoped(body: () -> T): T = Scope.open().use { body() }
 
     /** A tiny Llama with GQA for behaviour specs (weights set by the caller). */
-    fun tinySpec(type: String = "llama", tied: Boolean = false, labels: Int = 0): DecoderSpec = DecoderSpec(
-        type, 50, 32, 40, 2, 4, 2, 8, 128, 1e-6, RopeSpec.plain(10000.0), tied,
-        type == "qwen2", false, false, type == "qwen3", labels, 0, DType.F32,
-    )
+    fun tinySpec(type: String = "llama", tied: Boolean = false, labels: Int = 0): DecoderSpec =
+        DecoderBuilder.of(type, 50, 32, 40, 2, 4, 2).maxPositions(128).rope(RopeSpec.plain(10000.0)).tieEmbeddings(tied)
+            .labels(labels).padTokenId(0).build()
 }

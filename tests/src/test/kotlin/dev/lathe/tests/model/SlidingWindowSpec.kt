@@ -49,7 +49,7 @@ class SlidingWindowSpec : StringSpec({
     }
 })
 
-private fun dev.lathe.engine.model.DecoderSpec.withLayers1() = dev.lathe.engine.model.DecoderSpec(
-    modelType(), vocabSize(), hiddenSize(), intermediateSize(), 1, heads(), kvHeads(), headDim(), maxPositions(),
-    rmsEps(), rope(), tieEmbeddings(), qkvBias(), outputBias(), mlpBias(), qkNorm(), numLabels(), padTokenId(), dtype(),
-    slidingWindow())
+private fun dev.lathe.engine.model.DecoderSpec.withLayers1() = dev.lathe.engine.model.DecoderBuilder.of(modelType(), vocabSize(), hiddenSize(), intermediateSize(), 1, heads(), kvHeads())
+    .headDim(headDim()).maxPositions(maxPositions()).rmsEps(rmsEps()).rope(rope()).tieEmbeddings(tieEmbeddings()).qkvBias(qkvBias())
+    .outputBias(outputBias()).mlpBias(mlpBias()).qkNorm(qkNorm()).labels(numLabels()).padTokenId(padTokenId()).dtype(dtype())
+    .slidingWindow(slidingWindow()).build()

@@ -14,7 +14,7 @@ import dev.lathe.engine.reward.Reward
 import dev.lathe.engine.tensor.DType
 import dev.lathe.engine.tensor.Scope
 import dev.lathe.engine.text.HfTokenizer
-import dev.lathe.engine.train.grpo.GrpoPrompt
+import dev.lathe.engine.data.GrpoPrompt
 import dev.lathe.engine.train.grpo.GrpoSettings
 import dev.lathe.engine.train.grpo.GrpoTraining
 import dev.lathe.tests.grpo.GrpoFixtures
@@ -62,7 +62,7 @@ class GenerationClientSpec : StringSpec({
     "GRPO with rollouts from `lathe serve` (LoRA synced by adapter files) sees the in-process run's rollouts" {
         ServeFixtures.ensure()
         val prompts = listOf(intArrayOf(12, 40, 7), intArrayOf(200, 31), intArrayOf(5, 6, 7, 8), intArrayOf(77, 150, 9))
-            .mapIndexed { i, p -> GrpoPrompt(p, "p$i", mapOf("id" to i)) }
+            .mapIndexed { i, p -> GrpoPrompt("p$i", p, mapOf("id" to i), "row $i") }
         val evenShare = Reward.of("even", 1.0) { s -> s.completionIds().count { it % 2 == 0 }.toDouble() / s.completionIds().size }
         class Recorder(val inner: RolloutEngine) : RolloutEngine {
             val rounds = mutableListOf<List<List<Int>>>()

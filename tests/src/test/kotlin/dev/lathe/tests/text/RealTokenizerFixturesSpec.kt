@@ -13,6 +13,7 @@ import dev.lathe.engine.text.HfTokenizer
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.ints.shouldBeGreaterThan
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.string.shouldStartWith
@@ -72,6 +73,17 @@ class RealTokenizerFixturesSpec : FunSpec({
                             tok.encode(text, false) shouldBe ints(ids[name]["conversations"][id])
                         }
                     }
+                }
+            }
+        }
+
+        test("$name: maxBytesPerToken bounds every reference encoding (tokens >= UTF-8 bytes / bound)") {
+            val bound = tok.maxBytesPerToken()
+            bound shouldBeGreaterThan 0 // all four are BPE tokenizers that never delete text
+            cases["texts"].forEachIndexed { i, t ->
+                val bytes = t.asText().toByteArray(Charsets.UTF_8).size
+                withClue("$name text $i ($bytes bytes, bound $bound)") {
+                    (ints(ids[name]["texts"][i]["without"]).size.toLong() * bound >= bytes) shouldBe true
                 }
             }
         }

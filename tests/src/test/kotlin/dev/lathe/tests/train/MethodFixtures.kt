@@ -1,5 +1,6 @@
 package dev.lathe.tests.train
 
+import dev.lathe.engine.model.DecoderBuilder
 import dev.lathe.engine.data.EncodedExample
 import dev.lathe.engine.data.Method
 import dev.lathe.engine.data.PreparedRow
@@ -7,8 +8,6 @@ import dev.lathe.engine.data.TextExample
 import dev.lathe.engine.model.CausalLM
 import dev.lathe.engine.model.DecoderSpec
 import dev.lathe.engine.model.ModelInit
-import dev.lathe.engine.nn.RopeSpec
-import dev.lathe.engine.tensor.DType
 import java.util.SplittableRandom
 
 /** Tiny Llama models and token-level synthetic preference data for trainer specs (no tokenizer needed). */
@@ -17,8 +16,8 @@ object MethodFixtures {
     const val GOOD = 1
     const val BAD = 2
 
-    fun spec(labels: Int = 0): DecoderSpec = DecoderSpec("llama", VOCAB, 32, 64, 2, 4, 2, 8, 64, 1e-6,
-        RopeSpec.plain(10000.0), false, false, false, false, false, labels, 0, DType.F32)
+    fun spec(labels: Int = 0): DecoderSpec =
+        DecoderBuilder.llama(VOCAB, 32, 64, 2, 4, 2).maxPositions(64).labels(labels).padTokenId(0).build()
 
     fun tinyLm(seed: Long): CausalLM = CausalLM(spec()).also { ModelInit.randomize(it, seed, 0.1) }
 

@@ -9,7 +9,7 @@ import dev.lathe.engine.train.BatchSource;
 import dev.lathe.engine.train.LoopSettings;
 import dev.lathe.engine.train.RunResult;
 import dev.lathe.engine.train.TrainLoop;
-import dev.lathe.engine.train.grpo.GrpoPrompt;
+import dev.lathe.engine.data.GrpoPrompt;
 import dev.lathe.engine.train.grpo.GrpoSettings;
 import dev.lathe.engine.train.grpo.GrpoTraining;
 import dev.lathe.engine.train.methods.PolicyState;

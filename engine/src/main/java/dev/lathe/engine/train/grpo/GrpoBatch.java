@@ -1,5 +1,6 @@
 package dev.lathe.engine.train.grpo;
 
+import dev.lathe.engine.data.GrpoPrompt;
 import dev.lathe.engine.align.GrpoInputs;
 import dev.lathe.engine.tensor.Tensor;
 import dev.lathe.engine.tensor.Tensors;

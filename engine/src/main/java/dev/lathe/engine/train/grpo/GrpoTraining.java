@@ -1,5 +1,6 @@
 package dev.lathe.engine.train.grpo;
 
+import dev.lathe.engine.data.GrpoPrompt;
 import dev.lathe.engine.align.GroupAdvantages;
 import dev.lathe.engine.align.GrpoLoss;
 import dev.lathe.engine.align.Losses;

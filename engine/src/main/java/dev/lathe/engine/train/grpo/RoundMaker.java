@@ -1,5 +1,7 @@
 package dev.lathe.engine.train.grpo;
 
+import dev.lathe.engine.data.GrpoPrompt;
+import dev.lathe.engine.train.EpochPermutation;
 import dev.lathe.engine.align.GroupAdvantages;
 import dev.lathe.engine.generate.Completion;
 import dev.lathe.engine.generate.RolloutEngine;
@@ -98,20 +100,8 @@ final class RoundMaker {
 
   private int[] permutation(long epoch) {
     if (epoch == cachedEpoch) return cachedPerm;
-    int n = prompts.size();
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) p[i] = i;
-    if (s.shuffleDataset) {
-      SplittableRandom r = new SplittableRandom(seed * 1_000_003L + epoch);
-      for (int i = n - 1; i > 0; i--) {
-        int j = r.nextInt(i + 1);
-        int t = p[i];
-        p[i] = p[j];
-        p[j] = t;
-      }
-    }
+    cachedPerm = EpochPermutation.of(prompts.size(), s.shuffleDataset, seed, epoch);
     cachedEpoch = epoch;
-    cachedPerm = p;
-    return p;
+    return cachedPerm;
   }
 }
