@@ -19,7 +19,7 @@ import java.nio.file.StandardCopyOption
 /**
  * A bound `rl: ebft` config -> a finished run. Structured mode: prompts as GRPO renders them and each
  * row's `ground_truth` (tokenised without special tokens, as a completion). Strided mode: each row's
- * `text` is a document (tokenised with special tokens), or a prompt + `ground_truth` row becomes one
+ * `text` is a document (encoded as a text prompt: special tokens added), or a prompt + `ground_truth` row becomes one
  * document whose anchors start after the prompt; documents are cut at sequence_len.
  */
 object EbftRun {
@@ -66,9 +66,8 @@ object EbftRun {
     fun documents(cfg: EbftConfig, tok: Tokenizer, rows: List<PreparedRow>, prompts: List<dev.lathe.engine.data.GrpoPrompt>): List<StridedDoc> {
         val max = cfg.data.sequenceLen
         return rows.mapIndexed { i, r ->
-            val text = r.columns()["text"]
-            if (r.columns()["ground_truth"] == null && text is String) {
-                val ids = tok.encode(text, true)
+            if (r.columns()["ground_truth"] == null && r.columns()["text"] is String) {
+                val ids = prompts[i].ids() // the row's text, encoded as a text prompt (special tokens added)
                 StridedDoc(if (ids.size > max) ids.copyOf(max) else ids, 0)
             } else {
                 var p = prompts[i].ids()
