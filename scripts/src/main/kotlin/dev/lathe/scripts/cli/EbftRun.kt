@@ -51,6 +51,8 @@ object EbftRun {
                     eosIds = GrpoRun.eosIds(cfg.baseModel, tok)
                 } else {
                     documents = documents(cfg, tok, rows, prompts)
+                    val cut = documents.count { it.ids().size == cfg.data.sequenceLen }
+                    if (cut > 0) log.println("ebft: $cut of ${documents.size} documents reach sequence_len ${cfg.data.sequenceLen} (longer ones are cut there)")
                 }
             }.run()
         }

@@ -42,10 +42,15 @@ public final class EbftSettings {
     if (minCompletionPrefix < 0) throw new IllegalArgumentException("min_completion_prefix: must be >= 0, got " + minCompletionPrefix);
     if (!(temperature >= 0)) throw new IllegalArgumentException("temperature: must be >= 0 (0 = argmax), got " + temperature);
     if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top_p: must be in (0, 1], got " + topP);
-    for (var c : new double[][]{{alignmentCoef}, {diversityCoef}, {ceCoef}, {rlCoef}}) {
-      if (!Double.isFinite(c[0])) throw new IllegalArgumentException("alignment_coef: coefficients must be finite");
-    }
+    finite("alignment_coef", alignmentCoef);
+    finite("diversity_coef", diversityCoef);
+    finite("ce_coef", ceCoef);
+    finite("rl_coef", rlCoef);
     return this;
+  }
+
+  private static void finite(String key, double v) {
+    if (!Double.isFinite(v)) throw new IllegalArgumentException(key + ": must be a finite number, got " + v);
   }
 
   private static void positive(String key, int v) {
