@@ -16,9 +16,17 @@ import dev.lathe.engine.tensor.Tensor;
  * @param entropies [b, t] per-token entropy of the same distribution (no grad), or null (then no
  *     `entropy` metric and top_entropy_quantile must be 1)
  * @param window the accumulation window this micro-batch belongs to (for the normalisers)
+ * @param samplerLogps [b, t] the sampler's own log-probs of the completion tokens (the behaviour
+ *     policy: a stale snapshot in async GRPO, a generation server), or null; used by the
+ *     importance-sampling correction and off-policy masking
  */
 public record GrpoInputs(Tensor logps, Tensor oldLogps, Tensor refLogps, Tensor advantages, Tensor mask, Tensor entropies,
-    Window window) {
+    Window window, Tensor samplerLogps) {
+
+  /** Without sampler log-probs (no IS correction; off-policy masking falls back to the old policy). */
+  public GrpoInputs(Tensor logps, Tensor oldLogps, Tensor refLogps, Tensor advantages, Tensor mask, Tensor entropies, Window window) {
+    this(logps, oldLogps, refLogps, advantages, mask, entropies, window, null);
+  }
 
   /**
    * The optimizer update a micro-batch is part of: its completions, loss-mask tokens and micro-batches.

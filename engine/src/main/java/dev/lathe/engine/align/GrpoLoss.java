@@ -18,9 +18,13 @@ import java.util.Map;
  * @param topEntropyQuantile rho; 1 keeps every token, below 1 only the tokens at or above the
  *     (1 − rho)-quantile of the micro-batch's completion-token entropies
  * @param maxCompletionLength dr_grpo's constant denominator
+ * @param importanceSampling the sampler-mismatch correction (§9), or null = off; applied only to
+ *     micro-batches that carry sampler log-probs
+ * @param offPolicyMaskThreshold OPSM's delta (§10), or null = off
  */
 public record GrpoLoss(Type type, double epsilonLow, double epsilonHigh, Double delta, double beta, Level level,
-    double topEntropyQuantile, int maxCompletionLength, double sapoTemperaturePos, double sapoTemperatureNeg) {
+    double topEntropyQuantile, int maxCompletionLength, double sapoTemperaturePos, double sapoTemperatureNeg,
+    ImportanceSampling importanceSampling, Double offPolicyMaskThreshold) {
 
   /** loss_type values; the YAML string is mapped once, in {@link Losses#grpo()}. */
   public enum Type {
@@ -51,9 +55,20 @@ public record GrpoLoss(Type type, double epsilonLow, double epsilonHigh, Double 
     Tensor w = logW.exp();
     Tensor a = in.advantages().to(logps.dtype()).unsqueeze(1); // [b, 1]
     Tensor perToken = surrogate(w, a, logps);
+    Map<String, Double> extra = new LinkedHashMap<>();
+    if (offPolicyMaskThreshold != null) { // §8.3 order: OPSM, entropy mask, IS weight, then + beta k3
+      OffPolicyMask.Result keep = OffPolicyMask.keep(in.samplerLogps() != null ? in.samplerLogps() : old, logps, m, in.advantages(), offPolicyMaskThreshold);
+      perToken = perToken.mul(keep.keep());
+      extra.put("off_policy_mask/masked_frac", keep.maskedFraction());
+    }
     if (needsEntropy()) {
       if (in.entropies() == null) throw new IllegalArgumentException("top_entropy_quantile < 1 needs per-token entropies");
       perToken = perToken.mul(EntropyMask.keep(in.entropies(), m, topEntropyQuantile).to(logps.dtype()));
+    }
+    if (importanceSampling != null && in.samplerLogps() != null) {
+      ImportanceSampling.Result is = importanceSampling.compute(old, in.samplerLogps(), m);
+      perToken = perToken.mul(is.weights());
+      extra.putAll(is.metrics());
     }
     Tensor k3 = null;
     if (beta != 0) {
@@ -63,7 +78,9 @@ public record GrpoLoss(Type type, double epsilonLow, double epsilonHigh, Double 
       perToken = perToken.add(k3.mul(beta)); // after the IS/mask multipliers: neither clipped nor masked by entropy
     }
     Tensor loss = aggregate(perToken.mul(m), m, in.window());
-    return new LossResult(loss, metrics(w, a, m, k3, in.entropies()));
+    Map<String, Double> metrics = metrics(w, a, m, k3, in.entropies());
+    metrics.putAll(extra);
+    return new LossResult(loss, metrics);
   }
 
   /** The per-token loss l_t of §8.2 ([b, t], or [b, 1] at sequence level before masking). */

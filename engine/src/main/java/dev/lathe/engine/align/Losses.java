@@ -221,8 +221,14 @@ public final class Losses {
     private Double epsilonHigh, delta;
     private String level = "token";
     private int maxCompletionLength = 256;
+    private ImportanceSampling importanceSampling;
+    private Double offPolicyMaskThreshold;
 
     public GrpoBuilder lossType(String v) { lossType = v; return this; }
+    /** The sampler-mismatch correction; null = off. */
+    public GrpoBuilder importanceSampling(ImportanceSampling v) { importanceSampling = v; return this; }
+    /** off_policy_mask_threshold; null = off. */
+    public GrpoBuilder offPolicyMaskThreshold(Double v) { offPolicyMaskThreshold = v; return this; }
     public GrpoBuilder epsilon(double v) { epsilon = v; return this; }
     /** null = epsilon. */
     public GrpoBuilder epsilonHigh(Double v) { epsilonHigh = v; return this; }
@@ -257,7 +263,11 @@ public final class Losses {
       if (maxCompletionLength < 1) throw new IllegalArgumentException("max_completion_length: expected >= 1, got " + maxCompletionLength);
       requirePositive("sapo_temperature_pos", sapoPos);
       requirePositive("sapo_temperature_neg", sapoNeg);
-      return new GrpoLoss(t, epsilon, hi, delta, beta, l, topEntropyQuantile, maxCompletionLength, sapoPos, sapoNeg);
+      if (offPolicyMaskThreshold != null && !Double.isFinite(offPolicyMaskThreshold)) {
+        throw new IllegalArgumentException("off_policy_mask_threshold: expected a finite number, got " + offPolicyMaskThreshold);
+      }
+      return new GrpoLoss(t, epsilon, hi, delta, beta, l, topEntropyQuantile, maxCompletionLength, sapoPos, sapoNeg,
+          importanceSampling, offPolicyMaskThreshold);
     }
 
     /** TRL's advice for combinations that work but are probably not meant (printed as warnings). */

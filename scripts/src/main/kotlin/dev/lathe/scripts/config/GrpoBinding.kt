@@ -18,15 +18,12 @@ object GrpoBinding {
         "use_vllm" to "generation runs in process on Lathe's own rollout engine; external vLLM servers $LATER",
         "vllm_mode" to "vLLM $LATER", "vllm_server_host" to "vLLM $LATER", "vllm_server_port" to "vLLM $LATER",
         "vllm_server_timeout" to "vLLM $LATER", "vllm_guided_decoding_regex" to "vLLM $LATER", "vllm_enable_sleep_mode" to "vLLM $LATER",
-        "vllm_importance_sampling_correction" to "vLLM importance-sampling correction $LATER (no vLLM: sampler and trainer share one distribution)",
-        "vllm_importance_sampling_mode" to "vLLM importance-sampling correction $LATER", "vllm_importance_sampling_cap" to "vLLM importance-sampling correction $LATER",
-        "vllm_lora_sync" to "vLLM $LATER", "vllm_sync_interval" to "async GRPO $LATER",
-        "use_data_producer" to "async GRPO (the data-producer family) $LATER", "async_prefetch" to "async GRPO $LATER",
-        "prefetch_depth" to "async GRPO $LATER", "streaming_partial_batch" to "async GRPO $LATER", "streaming_min_groups" to "async GRPO $LATER",
+        "vllm_lora_sync" to "vLLM $LATER",
+        "streaming_partial_batch" to "async GRPO $LATER", "streaming_min_groups" to "async GRPO $LATER",
         "reward_num_workers" to "async GRPO's reward workers $LATER (rewards already run on a thread pool)",
         "replay_buffer_size" to "async GRPO's replay buffer $LATER", "replay_recompute_logps" to "async GRPO's replay buffer $LATER",
         "reroll_start_fraction" to "async GRPO's re-rolling $LATER", "reroll_max_groups" to "async GRPO's re-rolling $LATER",
-        "skip_zero_advantage_batches" to "async GRPO $LATER", "off_policy_mask_threshold" to "off-policy sequence masking $LATER",
+        "skip_zero_advantage_batches" to "async GRPO $LATER",
         "use_bias_correction_kl" to "the bias-corrected KL $LATER", "rollout_func" to "custom rollout functions $LATER",
         "use_liger_loss" to "the Liger fused GRPO loss $LATER (Lathe's loss never materialises [b, s, v] anyway)",
     )
@@ -39,6 +36,8 @@ object GrpoBinding {
         val t = trl ?: if (method == Method.EBFT) ConfigNode(top.doc, "trl", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode())
             else throw ConfigException("${top.where("rl")}: rl: ${method.key} needs a `trl:` block with at least `reward_funcs`")
         val s = settings(t, method, warnings)
+        val async = AsyncBinding.bind(t, warnings) // async_prefetch & co., IS correction, off-policy masking
+        s.async = async.settings
         val beta = listOf(t.double("beta"), top.double("rl_beta"), top.double("dpo_beta"), top.double("orpo_alpha")).firstOrNull { it != null } ?: 0.0
         val builder = Losses.grpo().beta(beta).maxCompletionLength(s.maxCompletionLength).apply {
             t.string("loss_type")?.let { lossType(it) }
@@ -47,6 +46,8 @@ object GrpoBinding {
             delta(t.double("delta"))
             t.string("importance_sampling_level")?.let { importanceSamplingLevel(it) }
             t.double("top_entropy_quantile")?.let { topEntropyQuantile(it) }
+            importanceSampling(async.importanceSampling)
+            offPolicyMaskThreshold(async.offPolicyMaskThreshold)
         }
         val loss = wrap(t) { builder.build() }
         warnings += builder.advice().map { "${t.where("loss_type")}: $it" }
@@ -66,6 +67,7 @@ object GrpoBinding {
 
     private fun settings(t: ConfigNode, method: Method, warnings: MutableList<String>): GrpoSettings = GrpoSettings().apply {
         t.int("num_generations")?.let { numGenerations = it }
+        numGenerationsEval = t.int("num_generations_eval")
         t.int("max_completion_length")?.let { maxCompletionLength = it }
         generationBatchSize = t.int("generation_batch_size")
         stepsPerGeneration = t.int("steps_per_generation")

@@ -1,5 +1,6 @@
 package dev.lathe.scripts.dsl
 
+import dev.lathe.engine.align.ImportanceSampling
 import dev.lathe.engine.align.Losses
 import dev.lathe.engine.generate.Generator
 import dev.lathe.engine.generate.Sampling
@@ -32,7 +33,14 @@ class GrpoSpec : RunSpec("grpo") {
     var delta: Double? = null
     var importanceSamplingLevel = "token"
     var topEntropyQuantile = 1.0
+    /** The sampler-mismatch correction; null = token_truncate with cap 3 when settings.async is set (as YAML), else off. */
+    var importanceSampling: ImportanceSampling? = null
+    var offPolicyMaskThreshold: Double? = null
+    /** Reward calls that may run at once (null = one per core); an I/O-bound verifier wants many. */
+    var rewardWorkers: Int? = null
     internal val rewards = mutableListOf<Reward>()
+    /** Held-out prompts generated and scored every loop.evalSteps (eval_reward, eval_rewards/NAME/mean in metrics.jsonl). */
+    var evalPrompts: List<GrpoPrompt> = emptyList()
 
     /** GRPO's own settings: numGenerations, maxCompletionLength, temperature, numIterations, ... */
     fun grpo(block: GrpoSettings.() -> Unit) { settings.block() }
@@ -47,7 +55,9 @@ class GrpoSpec : RunSpec("grpo") {
     fun reward(r: Reward) { rewards += r }
 
     internal fun loss() = Losses.grpo().lossType(lossType).beta(beta).epsilon(epsilon).epsilonHigh(epsilonHigh).delta(delta)
-        .importanceSamplingLevel(importanceSamplingLevel).topEntropyQuantile(topEntropyQuantile).maxCompletionLength(settings.maxCompletionLength).build()
+        .importanceSamplingLevel(importanceSamplingLevel).topEntropyQuantile(topEntropyQuantile).maxCompletionLength(settings.maxCompletionLength)
+        .importanceSampling(importanceSampling ?: settings.async?.let { ImportanceSampling(ImportanceSampling.Mode.TOKEN_TRUNCATE, null, 3.0) })
+        .offPolicyMaskThreshold(offPolicyMaskThreshold).build()
 }
 
 /**
@@ -67,7 +77,8 @@ fun grpo(model: Path, prompts: List<GrpoPrompt>, block: GrpoSpec.() -> Unit = {}
     val tok = HfTokenizer.load(model)
     PolicyLoader.causalLM(model).use { m ->
         s.lora?.let { m.addLora(it) }
-        CheckedRewardRunner(s.rewards.toList()).use { runner ->
+        val options = dev.lathe.engine.reward.RewardOptions.defaults().let { o -> s.rewardWorkers?.let { o.withWorkers(it) } ?: o }
+        CheckedRewardRunner(s.rewards.toList(), options).use { runner ->
             val run = GrpoTraining().apply {
                 this.model = m
                 loss = s.loss()
@@ -75,6 +86,7 @@ fun grpo(model: Path, prompts: List<GrpoPrompt>, block: GrpoSpec.() -> Unit = {}
                 s.reference?.let { reference = it }
                 referenceCopy = { PolicyLoader.causalLM(model) }
                 this.prompts = prompts
+                evalPrompts = s.evalPrompts
                 rewards = runner
                 tokenizer = tok
                 eosIds = eosIds(model, tok)

@@ -91,7 +91,7 @@ class GrpoConfigSpec : StringSpec({
 
     "later work is refused with a message saying so; unknown keys name the nearest" {
         shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  use_vllm: true\n  reward_funcs: [r.a]") }.message shouldContain "not implemented in Lathe yet"
-        shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  async_prefetch: true\n  reward_funcs: [r.a]") }.message shouldContain "async GRPO"
+        shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  use_liger_loss: true\n  reward_funcs: [r.a]") }.message shouldContain "Liger"
         shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  rollout_func: env.run\n  reward_funcs: [r.a]") }.message shouldContain "rollout functions"
         shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\nnemo_gym_enabled: true\ntrl:\n  reward_funcs: [r.a]") }.message shouldContain "NeMo Gym"
         bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  use_vllm: false\n  reward_funcs: [r.a]").method shouldBe Method.GRPO

@@ -58,14 +58,15 @@ object GrpoFixtures {
     }
 
     fun run(out: Path, seed: Long = 5, lora: Boolean = false, beta: Double = 0.0, lossType: String = "dapo", rewards: List<Reward> = listOf(goodFraction),
-            log: PrintStream = PrintStream(ByteArrayOutputStream()), settings: GrpoSettings.() -> Unit = {}, loopBlock: LoopSettings.() -> Unit): RunResult {
+            log: PrintStream = PrintStream(ByteArrayOutputStream()), settings: GrpoSettings.() -> Unit = {},
+            lossBlock: Losses.GrpoBuilder.() -> Unit = {}, loopBlock: LoopSettings.() -> Unit): RunResult {
         val s = GrpoSettings().apply { numGenerations = 4; maxCompletionLength = 4; settings() }
         MethodFixtures.tinyLm(seed).use { m ->
             if (lora) m.addLora(dev.lathe.engine.nn.LoraSpec(4, 8.0, 0.0, emptyList(), true, false))
             return GrpoTraining().apply {
                 model = m
                 grpo = s
-                loss = Losses.grpo().lossType(lossType).beta(beta).maxCompletionLength(s.maxCompletionLength).build()
+                loss = Losses.grpo().lossType(lossType).beta(beta).maxCompletionLength(s.maxCompletionLength).apply(lossBlock).build()
                 referenceCopy = { MethodFixtures.tinyLm(seed) }
                 prompts = prompts(16, 9)
                 this.rewards = PlainRunner(rewards)

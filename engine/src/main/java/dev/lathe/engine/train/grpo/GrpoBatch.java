@@ -20,11 +20,13 @@ import java.util.Map;
  * @param advantages [b] float64
  * @param oldLogps [b, c] or null; refLogps [b, c] or null
  * @param thresholds [b, c] the sampler's kept-set logit thresholds (-inf = whole vocabulary), or null
+ * @param samplerLogps [b, c] the sampler's log-probs of the completion tokens, or null
  * @param roundMetrics the round's metrics (reward, completions/...), on the first micro-batch of a round only
  * @param tokens prompt + completion tokens, counted on a round's first pass only (TRL's num_tokens)
  */
 public record GrpoBatch(Tensor ids, Tensor attention, Tensor completionIds, Tensor real, Tensor lossMask, Tensor advantages,
-    Tensor oldLogps, Tensor refLogps, Tensor thresholds, int promptLength, GrpoInputs.Window window, Map<String, Double> roundMetrics, long tokens) {
+    Tensor oldLogps, Tensor refLogps, Tensor thresholds, int promptLength, GrpoInputs.Window window, Map<String, Double> roundMetrics, long tokens,
+    Tensor samplerLogps) {
 
   /** Builds the tensors of rows (in this order); the window and metrics come from the feed. */
   public static GrpoBatch of(List<RolloutRow> rows, List<GrpoPrompt> prompts, long padId, boolean maskTruncated,
@@ -39,6 +41,8 @@ public record GrpoBatch(Tensor ids, Tensor attention, Tensor completionIds, Tens
     double[] adv = new double[b];
     float[] old = rows.get(0).oldLogps() != null ? new float[b * c] : null, ref = rows.get(0).refLogps() != null ? new float[b * c] : null;
     float[] thr = rows.get(0).thresholds() != null ? new float[b * c] : null;
+    boolean sampled = rows.stream().allMatch(r -> r.samplerLogps() != null);
+    float[] samp = sampled ? new float[b * c] : null;
     if (thr != null) java.util.Arrays.fill(thr, Float.NEGATIVE_INFINITY);
     long tokens = 0;
     java.util.Arrays.fill(ids, padId);
@@ -57,13 +61,15 @@ public record GrpoBatch(Tensor ids, Tensor attention, Tensor completionIds, Tens
         if (old != null) old[i * c + j] = r.oldLogps()[j];
         if (ref != null) ref[i * c + j] = r.refLogps()[j];
         if (thr != null) thr[i * c + j] = r.thresholds()[j];
+        if (samp != null) samp[i * c + j] = r.samplerLogps()[j];
       }
       adv[i] = r.advantage();
       tokens += pr.length + r.completion().length;
     }
     return new GrpoBatch(Tensors.of(ids, b, p + c), Tensors.of(attn, b, p + c), Tensors.of(cids, b, c), Tensors.of(real, b, c),
         Tensors.of(loss, b, c), Tensors.of(adv), old == null ? null : Tensors.of(old, b, c), ref == null ? null : Tensors.of(ref, b, c),
-        thr == null ? null : Tensors.of(thr, b, c), p, window, roundMetrics, countTokens ? tokens : 0);
+        thr == null ? null : Tensors.of(thr, b, c), p, window, roundMetrics, countTokens ? tokens : 0,
+        samp == null ? null : Tensors.of(samp, b, c));
   }
 
   /** Loss-mask tokens of rows (the dapo normaliser's count), without building tensors. */

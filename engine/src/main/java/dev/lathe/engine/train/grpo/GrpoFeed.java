@@ -25,7 +25,9 @@ public final class GrpoFeed implements Feed<GrpoBatch>, Stateful {
   private final List<GrpoPrompt> prompts;
   private final GrpoGeometry geo;
   private final GrpoSettings s;
-  private final RoundMaker maker;
+  private final RoundSource source;
+  /** Rounds come from other weights (async snapshot, server): old log-probs are always computed at admission. */
+  private final boolean offPolicy;
   private final CausalLM policy;
   private final GrpoReference reference;
   private final long padId;
@@ -38,10 +40,16 @@ public final class GrpoFeed implements Feed<GrpoBatch>, Stateful {
   private record Micro(Round round, int chunk, boolean firstPass) {}
 
   GrpoFeed(List<GrpoPrompt> prompts, GrpoGeometry geo, GrpoSettings s, RoundMaker maker, CausalLM policy, GrpoReference reference, long padId) {
+    this(prompts, geo, s, RoundSource.synchronous(maker), false, policy, reference, padId);
+  }
+
+  GrpoFeed(List<GrpoPrompt> prompts, GrpoGeometry geo, GrpoSettings s, RoundSource source, boolean offPolicy, CausalLM policy,
+      GrpoReference reference, long padId) {
     this.prompts = prompts;
     this.geo = geo;
     this.s = s;
-    this.maker = maker;
+    this.source = source;
+    this.offPolicy = offPolicy;
     this.policy = policy;
     this.reference = reference;
     this.padId = padId;
@@ -60,7 +68,7 @@ public final class GrpoFeed implements Feed<GrpoBatch>, Stateful {
     long tokens = 0;
     for (int i = 0; i < geo.accumulation(); i++) {
       int inRound = (int) (microSteps % geo.microStepsPerRound());
-      if (inRound == 0 || round == null) round = newRound(timer);
+      if (inRound == 0 || round == null) round = newRound(st.step, timer);
       Micro m = new Micro(round, inRound % geo.stepsPerGeneration(), inRound < geo.stepsPerGeneration());
       window.add(m);
       List<RolloutRow> part = m.round().microBatch(m.chunk(), geo.microBatchSize());
@@ -89,10 +97,14 @@ public final class GrpoFeed implements Feed<GrpoBatch>, Stateful {
   @Override
   public double epochProgress(TrainState st) { return (double) microSteps / microStepsPerEpoch(); }
 
-  /** Generates and scores the next round, then adds the old (if needed) and reference (if beta != 0) log-probs. */
-  private Round newRound(PhaseTimer timer) {
-    Round r = maker.make(rounds++, timer);
-    if (!geo.needsOldLogps() && reference == null) return r;
+  /**
+   * Takes the next scored round, then adds the old (if needed) and reference (if beta != 0) log-probs,
+   * computed now with the current weights (the proximal policy when the round comes from other weights).
+   */
+  private Round newRound(long updatesDone, PhaseTimer timer) {
+    Round r = source.take(rounds++, updatesDone, timer);
+    boolean needsOld = geo.needsOldLogps() || offPolicy;
+    if (!needsOld && reference == null) return r;
     List<RolloutRow> out = new ArrayList<>(r.rows().size());
     boolean was = policy.isTraining();
     policy.train(false);
@@ -102,7 +114,7 @@ public final class GrpoFeed implements Feed<GrpoBatch>, Stateful {
         try (Scope sc = Scope.open()) {
           GrpoBatch b = GrpoBatch.of(part, prompts, padId, false, GrpoInputs.Window.single(part.size(), 0), null, false);
           float[][] old = null, ref = null;
-          if (geo.needsOldLogps()) {
+          if (needsOld) {
             try (var ph = timer.phase("old_logps"); var g = Grad.disabled()) {
               old = rowsOf(TokenLogps.of(policy, b, s.temperature), part);
             }

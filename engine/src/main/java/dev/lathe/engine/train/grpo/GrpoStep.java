@@ -37,7 +37,8 @@ public final class GrpoStep implements StepFunction<GrpoBatch> {
   @Override
   public StepOutput compute(GrpoBatch b, PhaseTimer timer) {
     TokenLogps.Result pol = TokenLogps.withEntropy(policy, b, temperature);
-    LossResult r = loss.compute(new GrpoInputs(pol.logps(), b.oldLogps(), b.refLogps(), b.advantages(), b.lossMask(), pol.entropy(), b.window()));
+    LossResult r = loss.compute(new GrpoInputs(pol.logps(), b.oldLogps(), b.refLogps(), b.advantages(), b.lossMask(), pol.entropy(), b.window(),
+        b.samplerLogps()));
     Map<String, Double> metrics = new LinkedHashMap<>();
     if (b.roundMetrics() != null) metrics.putAll(b.roundMetrics());
     metrics.putAll(r.metrics());

@@ -12,12 +12,21 @@ package dev.lathe.engine.train.grpo;
  * @param refLogps per completion token under the reference, or null when beta = 0
  * @param thresholds per completion token, the sampler's kept-set logit threshold (top-k/p, min-p at the
  *     sampling temperature; -inf keeps the whole vocabulary), or null when no filter was active
+ * @param samplerLogps per completion token, the sampler's own log-prob (the behaviour policy's), or null
+ * @param policyVersion optimizer updates in the weights that generated it (the rollout engine's tag)
  */
 public record RolloutRow(int prompt, int[] completion, boolean truncated, double advantage, float[] oldLogps, float[] refLogps,
-    float[] thresholds) {
+    float[] thresholds, float[] samplerLogps, long policyVersion) {
+  public RolloutRow(int prompt, int[] completion, boolean truncated, double advantage, float[] oldLogps, float[] refLogps,
+      float[] thresholds) {
+    this(prompt, completion, truncated, advantage, oldLogps, refLogps, thresholds, null, 0);
+  }
+
   public RolloutRow(int prompt, int[] completion, boolean truncated, double advantage, float[] oldLogps, float[] refLogps) {
     this(prompt, completion, truncated, advantage, oldLogps, refLogps, null);
   }
 
-  public RolloutRow withLogps(float[] old, float[] ref) { return new RolloutRow(prompt, completion, truncated, advantage, old, ref, thresholds); }
+  public RolloutRow withLogps(float[] old, float[] ref) {
+    return new RolloutRow(prompt, completion, truncated, advantage, old, ref, thresholds, samplerLogps, policyVersion);
+  }
 }

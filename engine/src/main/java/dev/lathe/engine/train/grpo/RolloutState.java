@@ -42,6 +42,8 @@ record RolloutState(long microSteps, long rounds, Round round) {
         if (x.oldLogps() != null) floats(o.putArray("old_logps"), x.oldLogps());
         if (x.refLogps() != null) floats(o.putArray("ref_logps"), x.refLogps());
         if (x.thresholds() != null) floats(o.putArray("thresholds"), x.thresholds());
+        if (x.samplerLogps() != null) floats(o.putArray("sampler_logps"), x.samplerLogps());
+        if (x.policyVersion() != 0) o.put("policy_version", x.policyVersion());
       }
     }
     try {
@@ -72,7 +74,8 @@ record RolloutState(long microSteps, long rounds, Round round) {
       for (int i = 0; i < c.length; i++) c[i] = o.get("completion").get(i).asInt();
       rows.add(new RolloutRow(o.get("prompt").asInt(), c, o.get("truncated").asBoolean(), o.get("advantage").asDouble(),
           o.has("old_logps") ? floats(o.get("old_logps")) : null, o.has("ref_logps") ? floats(o.get("ref_logps")) : null,
-          o.has("thresholds") ? floats(o.get("thresholds")) : null));
+          o.has("thresholds") ? floats(o.get("thresholds")) : null, o.has("sampler_logps") ? floats(o.get("sampler_logps")) : null,
+          o.has("policy_version") ? o.get("policy_version").asLong() : 0));
     }
     return new Round(r.get("number").asLong(), List.copyOf(rows), metrics);
   }

@@ -77,7 +77,8 @@ final class RoundMaker {
     boolean filtered = s.topK > 0 || s.topP < 1 || s.minP > 0; // else every threshold is -inf: the whole vocabulary
     for (int i = 0; i < out.size(); i++) {
       Completion c = out.get(i);
-      rows.add(new RolloutRow(chosen[i / g], c.tokens(), c.truncated(), adv.advantages()[i], null, null, filtered ? c.thresholds() : null));
+      rows.add(new RolloutRow(chosen[i / g], c.tokens(), c.truncated(), adv.advantages()[i], null, null, filtered ? c.thresholds() : null,
+          c.logprobs(), c.policyVersion()));
     }
     Map<String, Double> metrics = new LinkedHashMap<>(CompletionStats.of(rows));
     metrics.putAll(adv.metrics());
