@@ -41,6 +41,11 @@ object EbftBinding {
         trl?.let { t -> TRL_REFUSED.forEach { (k, why) -> if (k != "beta" && t.has(k)) throw ConfigException("${t.where(k)}: trl.$k: $why") } }
         val g = if (s.mode == EbftSettings.Mode.STRUCTURED) {
             GrpoBinding.bind(top, trl, Method.EBFT, model.lora != null, false, warnings) { emptyList() }.also {
+                if (it.settings.async != null) {
+                    val key = listOf("async_prefetch", "use_data_producer").firstOrNull { k -> trl?.has(k) == true } ?: "async_prefetch"
+                    throw ConfigException("${trl?.where(key) ?: top.where("trl")}: trl.$key: async GRPO rounds are not supported with rl: ebft " +
+                        "(the feature network shares the policy's weights); remove it")
+                }
                 GrpoBinding.geometry(top, trl, it.settings, loop.microBatchSize, loop.gradientAccumulationSteps)
             }
         } else {

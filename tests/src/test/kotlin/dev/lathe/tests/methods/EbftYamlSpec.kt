@@ -74,6 +74,7 @@ class EbftYamlSpec : StringSpec({
         refused("est", strided.replace("advantage_estimator: rloo", "advantage_estimator: grpo"), "est.yml:22:", "expected rloo, group_norm or reinforce", "fails Axolotl's own schema")
         refused("typo", strided.replace("  stride: 8", "  strid: 8"), "typo.yml:16:", "unknown key `ebft.strid`", "did you mean `stride`")
         refused("adaptive", base.replace("  alignment_coef: 1.0\n", "  alignment_coef: 1.0\n  adaptive_max_tokens: true\n"), "adaptive.yml:", "ebft.adaptive_max_tokens")
+        refused("async", base.replace("  num_generations: 8\n", "  num_generations: 8\n  async_prefetch: true\n"), "async.yml:", "trl.async_prefetch: async GRPO rounds are not supported with rl: ebft")
         refused("n1", strided.replace("n_samples_per_prompt: 4", "n_samples_per_prompt: 1"), "n1.yml:", "does nothing with n_samples_per_prompt: 1")
         refused("layers", strided.replace("feature_layers: [0.25, 0.5, 0.75]", "feature_layers: [0.5, 1.5]"), "layers.yml:", "feature_layers: 1.5 is not a depth fraction")
     }

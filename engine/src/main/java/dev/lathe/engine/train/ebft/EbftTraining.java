@@ -71,6 +71,10 @@ public final class EbftTraining {
   private RunResult structured(FeatureNetwork f) {
     if (ebft.ceCoef != 0) throw new IllegalArgumentException("ce_coef: structured mode has no cross-entropy term (Axolotl ignores it there); use mode: strided or remove it");
     if (ebft.rlCoef != 1) throw new IllegalArgumentException("rl_coef: structured mode has no CE term to weigh the RL loss against; use mode: strided or remove it");
+    if (grpo.async != null) {
+      throw new IllegalArgumentException("async_prefetch: async GRPO rounds are not supported with rl: ebft (the feature network shares the policy's "
+          + "base weights and would be read from the producer thread while the policy trains); remove it");
+    }
     if (groundTruths.size() != prompts.size()) throw new IllegalArgumentException("EBFT needs one ground truth per prompt: " + prompts.size() + " prompts, " + groundTruths.size() + " ground truths");
     Map<int[], int[]> gt = new IdentityHashMap<>(); // the round maker hands out each prompt's own ids array
     for (int i = 0; i < prompts.size(); i++) gt.put(prompts.get(i).ids(), groundTruths.get(i));
