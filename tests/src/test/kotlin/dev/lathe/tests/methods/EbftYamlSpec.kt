@@ -5,6 +5,9 @@ import dev.lathe.scripts.cli.EbftRun
 import dev.lathe.scripts.config.ConfigBinder
 import dev.lathe.scripts.config.ConfigException
 import dev.lathe.scripts.config.EbftConfig
+import dev.lathe.scripts.dsl.ebft
+import dev.lathe.scripts.dsl.ebftStrided
+import dev.lathe.scripts.dsl.prompts
 import dev.lathe.scripts.dsl.tinyModel
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.StringSpec
@@ -57,6 +60,24 @@ class EbftYamlSpec : StringSpec({
             "ebft/ce_loss", "ebft/mean_reward", "ebft/num_blocks", "ebft/advantages_std")
         (rows.first()["ebft/num_blocks"] as Number).toDouble() shouldBe ((rows.first()["ebft/num_blocks"] as Number).toInt()).toDouble()
         log shouldContain "strided mode"
+    }
+
+    "the recipe DSL (a small recipes/ebft.main.kts): ebftStrided { } on texts and ebft { } on prompts with ground truths" {
+        val s = ebftStrided(model, listOf("the cat sat on the mat and the dog ran", "a bird waited by a tall tree near the river")) {
+            ebft { stride = 4; contextLength = 4; generateMaxLen = 4; nSamplesPerPrompt = 2; ceCoef = 0.5 }
+            output = work.resolve("out-dsl-strided")
+            loop { microBatchSize = 2; maxSteps = 2; progress = false; plots = false }
+        }
+        s.run.history().first { it.containsKey("loss") }.keys shouldContainAll listOf("ebft/cfm_loss", "ebft/rl_loss", "ebft/ce_loss")
+        val words = listOf("abc", "bca", "cab", "dda")
+        val t = ebft(model, prompts(model, words.map { mapOf("prompt" to "$it>") }), words.map { "$it!" }) {
+            grpo { numGenerations = 4; maxCompletionLength = 4 }
+            lora(r = 4, alpha = 8.0)
+            output = work.resolve("out-dsl")
+            loop { microBatchSize = 8; maxSteps = 2; progress = false; plots = false }
+        }
+        t.run.lossByStep().size shouldBe 2
+        t.run.history().first { it.containsKey("loss") }.keys shouldContainAll listOf("ebft/cfm_loss", "rewards/feature_matching/mean")
     }
 
     "errors name the file, the line and the key" {
