@@ -100,6 +100,16 @@ public record GroupAdvantages(int groupSize, Scale scale, Aggregation aggregatio
     return out;
   }
 
+  /**
+   * TRL's reward metrics of any set of scored samples, grouped or not (GRPO's evaluation may sample one
+   * completion per prompt): reward and reward_std of the weighted sums, rewards/NAME/mean|std per function.
+   */
+  public Map<String, Double> rewardMetrics(double[][] rewards) {
+    double[] raw = new double[rewards.length];
+    for (int j = 0; j < rewards.length; j++) raw[j] = weightedSum(rewards[j]);
+    return metrics(rewards, raw, Double.NaN);
+  }
+
   private Map<String, Double> metrics(double[][] rewards, double[] raw, double fracZeroStd) {
     Map<String, Double> m = new LinkedHashMap<>();
     int n = rewards.length;
@@ -111,7 +121,7 @@ public record GroupAdvantages(int groupSize, Scale scale, Aggregation aggregatio
       m.put("rewards/" + names.get(f) + "/mean", Stats.nanMean(col, 0, n));
       m.put("rewards/" + names.get(f) + "/std", Stats.nanStd(col, 0, n));
     }
-    m.put("frac_reward_zero_std", fracZeroStd);
+    if (!Double.isNaN(fracZeroStd)) m.put("frac_reward_zero_std", fracZeroStd);
     return m;
   }
 

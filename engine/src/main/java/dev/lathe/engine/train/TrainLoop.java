@@ -28,6 +28,7 @@ public final class TrainLoop<B> {
   private final Feed<B> train;
   private final BatchSource<B> eval;
   private final List<LongConsumer> stepHooks = new ArrayList<>();
+  private java.util.function.LongFunction<Map<String, Double>> evaluator;
   private final PhaseTimer timer = new PhaseTimer();
   private PrintStream log = System.err;
   private MetricReducer reducer = MetricReducer.MEAN;
@@ -53,6 +54,13 @@ public final class TrainLoop<B> {
   public TrainLoop<B> onStepEnd(LongConsumer hook) { stepHooks.add(hook); return this; }
 
   public TrainLoop<B> log(PrintStream out) { this.log = out; return this; }
+
+  /**
+   * A method's own evaluation, for methods whose eval is not a loss over fixed batches (GRPO generates and
+   * scores): called with the step when an eval is due (eval_steps / evals_per_epoch, and at the end), in
+   * eval mode without grad; its metrics are logged prefixed eval_. Used instead of an eval BatchSource.
+   */
+  public TrainLoop<B> evaluator(java.util.function.LongFunction<Map<String, Double>> f) { this.evaluator = f; return this; }
 
   /** How a method's per-micro-batch metrics become logged values (default: TRL's mean). */
   public TrainLoop<B> reduceMetrics(MetricReducer r) { this.reducer = r; return this; }
@@ -101,9 +109,10 @@ public final class TrainLoop<B> {
             metrics.write(row(st.step, epoch, values));
           }
           stop = rules.afterStep(st, loss);
-          boolean evalDue = eval != null && every(st.step, s.evalSteps, s.evalsPerEpoch, perEpoch);
-          if (eval != null && (evalDue || st.step == total || stop != null)) {
-            lastEval = evaluate();
+          boolean evaluates = eval != null || evaluator != null;
+          boolean evalDue = evaluates && every(st.step, s.evalSteps, s.evalsPerEpoch, perEpoch);
+          if (evaluates && (evalDue || st.step == total || stop != null)) {
+            lastEval = eval != null ? evaluate() : evaluateWith(st.step);
             metrics.write(row(st.step, epoch, lastEval));
             if (stop == null) stop = rules.afterEval(st, lastEval.get("eval_loss"));
           }
@@ -234,6 +243,17 @@ public final class TrainLoop<B> {
       }
       model.setTraining(true);
       return w.drain("eval_", reducer);
+    }
+  }
+
+  private Map<String, Double> evaluateWith(long step) {
+    try (var p = timer.phase("eval"); var g = dev.lathe.engine.tensor.Grad.disabled(); Scope sc = Scope.open()) {
+      model.setTraining(false);
+      Map<String, Double> out = new LinkedHashMap<>();
+      evaluator.apply(step).forEach((k, v) -> out.put("eval_" + k, v));
+      return out;
+    } finally {
+      model.setTraining(true);
     }
   }
 

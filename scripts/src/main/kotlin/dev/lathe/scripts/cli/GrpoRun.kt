@@ -42,6 +42,7 @@ object GrpoRun {
                     reference = cfg.reference
                     referenceCopy = { PolicyLoader.causalLM(cfg.baseModel) }
                     this.prompts = prompts
+                    evalPrompts = data.promptsEval()
                     this.rewards = runner
                     tokenizer = tok
                     eosIds = eosIds(cfg, tok)

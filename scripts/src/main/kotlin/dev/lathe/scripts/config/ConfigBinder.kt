@@ -65,6 +65,10 @@ object ConfigBinder {
         MethodBinding.inapplicable(top, method, warnings)
         val model = ModelBinding.bind(top, top.doc.file.toAbsolutePath().parent, method, warnings)
         val loop = LoopBinding.bind(top, method, top.doc.file.toAbsolutePath().parent, warnings)
+        if (loop.earlyStoppingPatience > 0) {
+            throw ConfigException("${top.where("early_stopping_patience")}: early_stopping_patience watches eval_loss, which rl: ${method.key} " +
+                "does not compute (its evaluation generates and logs eval_reward); expected no early_stopping_patience")
+        }
         val separate = top.bool("rl_adapter_ref_model") ?: false
         val g = GrpoBinding.bind(top, trl, method, model.lora != null, separate, warnings, ::rewardFunctions)
         GrpoBinding.geometry(top, trl, g.settings, loop.microBatchSize, loop.gradientAccumulationSteps)

@@ -67,6 +67,7 @@ object GrpoBinding {
 
     private fun settings(t: ConfigNode, method: Method, warnings: MutableList<String>): GrpoSettings = GrpoSettings().apply {
         t.int("num_generations")?.let { numGenerations = it }
+        numGenerationsEval = t.int("num_generations_eval")
         t.int("max_completion_length")?.let { maxCompletionLength = it }
         generationBatchSize = t.int("generation_batch_size")
         stepsPerGeneration = t.int("steps_per_generation")

@@ -39,6 +39,8 @@ class GrpoSpec : RunSpec("grpo") {
     /** Reward calls that may run at once (null = one per core); an I/O-bound verifier wants many. */
     var rewardWorkers: Int? = null
     internal val rewards = mutableListOf<Reward>()
+    /** Held-out prompts generated and scored every loop.evalSteps (eval_reward, eval_rewards/NAME/mean in metrics.jsonl). */
+    var evalPrompts: List<GrpoPrompt> = emptyList()
 
     /** GRPO's own settings: numGenerations, maxCompletionLength, temperature, numIterations, ... */
     fun grpo(block: GrpoSettings.() -> Unit) { settings.block() }
@@ -84,6 +86,7 @@ fun grpo(model: Path, prompts: List<GrpoPrompt>, block: GrpoSpec.() -> Unit = {}
                 s.reference?.let { reference = it }
                 referenceCopy = { PolicyLoader.causalLM(model) }
                 this.prompts = prompts
+                evalPrompts = s.evalPrompts
                 rewards = runner
                 tokenizer = tok
                 eosIds = eosIds(model, tok)

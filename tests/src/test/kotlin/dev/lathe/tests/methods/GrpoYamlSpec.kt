@@ -12,6 +12,7 @@ import dev.lathe.scripts.dsl.rewardStats
 import dev.lathe.scripts.dsl.tinyModel
 import io.kotest.core.spec.style.StringSpec
 import io.kotest.matchers.collections.shouldContainAll
+import io.kotest.matchers.doubles.plusOrMinus
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import java.io.ByteArrayOutputStream
@@ -80,6 +81,45 @@ class GrpoYamlSpec : StringSpec({
         Files.exists(work.resolve("out-dsl/adapter_model.safetensors")) shouldBe true
         val stats = load(trained).use { rewardStats(it, model, ps.take(2), listOf(correct), samples = 2, maxNewTokens = 6) }
         stats.keys shouldBe setOf("correct", "reward")
+    }
+
+    "GRPO evaluates held-out prompts: val_set_size prompts sampled num_generations_eval times, scored, logged as eval_*" {
+        val dir = Files.createDirectories(work.resolve("eval"))
+        // a reward that is the completion's token count: eval_reward must equal eval_completions/mean_length,
+        // which is computed on a separate path (the completion statistics, not the reward runner)
+        Files.writeString(dir.resolve("r.kts"), "fun tokens(s: Sample): Double = s.completionIds().size.toDouble()\n" +
+            "fun to_prompt(row: Map<String, Any?>): Map<String, Any?> = row + mapOf(\"prompt\" to \"echo \" + row[\"word\"])\n")
+        val yaml = """
+            base_model: $model
+            rl: grpo
+            datasets:
+              - path: ${repo.resolve("recipes/data/echo_words.jsonl")}
+                type: r.to_prompt
+            val_set_size: 0.25
+            eval_steps: 1
+            trl:
+              reward_funcs: [r.tokens]
+              num_generations: 4
+              num_generations_eval: 1
+              max_completion_length: 5
+            micro_batch_size: 8
+            max_steps: 2
+            saves_per_epoch: 0
+            output_dir: ${dir.resolve("out")}
+        """.trimIndent()
+        val cfg = ConfigBinder.readAny(dir.resolve("c.yml").also { Files.writeString(it, yaml) }) as GrpoConfig
+        GrpoRun.run(cfg, PrintStream(ByteArrayOutputStream()))
+        val evals = MetricsLog.read(dir.resolve("out/metrics.jsonl")).filter { it.containsKey("eval_reward") }
+        evals.map { (it["step"] as Number).toLong() } shouldBe listOf(1L, 2L)
+        for (e in evals) {
+            (e["eval_reward"] as Number).toDouble() shouldBe ((e["eval_completions/mean_length"] as Number).toDouble() plusOrMinus 1e-9)
+            (e["eval_rewards/tokens/mean"] as Number).toDouble() shouldBe ((e["eval_reward"] as Number).toDouble() plusOrMinus 1e-9)
+            (e.containsKey("eval_loss")) shouldBe false
+        }
+        // an eval set with early stopping is refused: GRPO's eval has no loss to watch
+        val stop = dir.resolve("stop.yml").also { Files.writeString(it, yaml + "\nearly_stopping_patience: 2\n") }
+        io.kotest.assertions.throwables.shouldThrow<dev.lathe.scripts.config.ConfigException> { ConfigBinder.readAny(stop) }
+            .message!! shouldContain "early_stopping_patience watches eval_loss"
     }
 
     "recipes/gdpo.yml: two rewards normalised separately, no reference" {

@@ -34,6 +34,8 @@ public final class GrpoSettings {
   public boolean logCompletions = false;
   /** Completions printed per round when logCompletions is on. */
   public int numCompletionsToPrint = 2;
+  /** Completions per eval prompt (TRL's num_generations_eval); null = num_generations. 1 is allowed: eval needs no groups. */
+  public Integer numGenerationsEval;
   /** Shuffle the prompts each epoch (TRL's shuffle_dataset). */
   public boolean shuffleDataset = true;
   /** Async GRPO (async_prefetch: a background producer on a weight snapshot); null = synchronous rounds. */
@@ -48,6 +50,7 @@ public final class GrpoSettings {
     if (topK < 0) throw bad("top_k", topK, ">= 0 (0 = off)");
     if (!(minP >= 0 && minP <= 1)) throw bad("min_p", minP, "in [0, 1]");
     if (!(repetitionPenalty > 0)) throw bad("repetition_penalty", repetitionPenalty, "> 0");
+    if (numGenerationsEval != null && numGenerationsEval < 1) throw bad("num_generations_eval", numGenerationsEval, ">= 1");
     if (numCompletionsToPrint < 0) throw bad("num_completions_to_print", numCompletionsToPrint, ">= 0");
     return this;
   }

@@ -36,6 +36,8 @@ public final class GrpoTraining {
   public ReferenceKind reference = ReferenceKind.NONE;
   public Supplier<CausalLM> referenceCopy;
   public List<GrpoPrompt> prompts = List.of();
+  /** Held-out prompts (val_set_size / test_datasets): generated and scored when an eval is due. Empty = no eval. */
+  public List<GrpoPrompt> evalPrompts = List.of();
   /** Scores every round; the only caller of reward code. Closed by the caller. */
   public RewardRunner rewards;
   /** Decodes completions for the rewards and stop strings (null: reward functions see ids only). */
@@ -70,8 +72,8 @@ public final class GrpoTraining {
       CompletionLog clog = new CompletionLog(loop.outputDir, grpo, names, log);
       log.println("grpo: " + describe(geo));
       if (grpo.async != null) return runAsync(geo, sampling, adv, ref, clog);
-      RoundMaker maker = new RoundMaker(prompts, geo, grpo, rollouts != null ? rollouts : new Generator(model, tokenizer, padId)::generate, sampling, rewards, adv, loop.seed, clog::accept);
-      return loop(new GrpoFeed(prompts, geo, grpo, maker, model, ref, padId), ref, null);
+      RoundMaker maker = new RoundMaker(prompts, geo, grpo, engine(), sampling, rewards, adv, loop.seed, clog::accept);
+      return loop(new GrpoFeed(prompts, geo, grpo, maker, model, ref, padId), ref, null, geo, sampling, adv);
     }
   }
 
@@ -85,15 +87,24 @@ public final class GrpoTraining {
     RoundMaker maker = new RoundMaker(prompts, geo, grpo, engine, sampling, rewards, adv, loop.seed, x -> scored.put(x.number(), x));
     try (AsyncRounds producer = new AsyncRounds(maker, scored, snaps, grpo.async, geo, clog::accept, log)) {
       self[0] = producer;
-      return loop(new GrpoFeed(prompts, geo, grpo, producer, true, model, ref, padId), ref, producer);
+      return loop(new GrpoFeed(prompts, geo, grpo, producer, true, model, ref, padId), ref, producer, geo, sampling, adv);
     }
   }
 
-  private RunResult loop(GrpoFeed feed, GrpoReference ref, AsyncRounds producer) {
+  private RunResult loop(GrpoFeed feed, GrpoReference ref, AsyncRounds producer, GrpoGeometry geo, Sampling sampling, GroupAdvantages adv) {
     var run = new TrainLoop<>(loop, new PolicyState(model, baseModelDir), new GrpoStep(model, loss, grpo.temperature, log), feed, null).log(log);
     if (syncAlpha != null) run.onStepEnd(step -> sync(ref, step));
     if (producer != null) run.onStepEnd(producer::afterUpdate);
+    if (!evalPrompts.isEmpty()) { // always on the live weights, never an async snapshot
+      int g = grpo.numGenerationsEval != null ? grpo.numGenerationsEval : grpo.numGenerations;
+      run.evaluator(new GrpoEval(evalPrompts, engine(), sampling.withSamples(g), rewards, adv, geo.perRoundPrompts())::run);
+    }
     return run.run();
+  }
+
+  /** The rollout engine of synchronous rounds and of evaluation: the server when set, else in process on the policy. */
+  private dev.lathe.engine.generate.RolloutEngine engine() {
+    return rollouts != null ? rollouts : new Generator(model, tokenizer, padId)::generate;
   }
 
   static String describe(GrpoGeometry g) {
