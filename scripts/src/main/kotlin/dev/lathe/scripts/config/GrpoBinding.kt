@@ -9,7 +9,8 @@ import dev.lathe.engine.train.methods.ReferenceKind
 
 /**
  * The `trl:` keys of rl: grpo | gdpo (grpo-spec §2) -> GrpoSettings and the GRPO loss, with Axolotl's
- * defaults and precedence. Keys of work not done yet (vLLM, the async family, rollout_func, NeMo Gym,
+ * defaults and precedence; the async keys (async_prefetch & co., IS correction, OPSM) are AsyncBinding's.
+ * Keys of work not done yet (vLLM, the rest of the async family, rollout_func, NeMo Gym,
  * EBFT, Liger) are refused with a message saying so, rather than silently ignored.
  */
 object GrpoBinding {
