@@ -9,7 +9,9 @@ import dev.lathe.engine.train.methods.ReferenceKind
 
 /**
  * The `trl:` keys of rl: grpo | gdpo (grpo-spec §2) -> GrpoSettings and the GRPO loss, with Axolotl's
- * defaults and precedence. Keys of work not done yet (vLLM's importance-sampling correction, the async family, rollout_func, NeMo Gym,
+ * defaults and precedence; the async keys (async_prefetch & co., IS correction, OPSM) are AsyncBinding's and
+ * the generation-server keys (use_vllm, vllm_server_*) VllmBinding's. Keys of work not done yet (the rest of
+ * the async family, rollout_func, NeMo Gym,
  * EBFT, Liger) are refused with a message saying so, rather than silently ignored.
  */
 object GrpoBinding {
@@ -25,13 +27,14 @@ object GrpoBinding {
         "use_liger_loss" to "the Liger fused GRPO loss $LATER (Lathe's loss never materialises [b, s, v] anyway)",
     )
     /** Keys a GRPO config may not carry at the top level (later work). */
-    private val REFUSED_TOP = mapOf("ebft" to "EBFT $LATER",
+    private val REFUSED_TOP = mapOf("ebft" to "the `ebft:` block belongs to rl: ebft",
         "vllm" to "the vllm: block configures `lathe vllm-serve`; a GRPO config carries it only with trl.use_vllm: true")
 
     fun bind(top: ConfigNode, trl: ConfigNode?, method: Method, hasAdapter: Boolean, separateRef: Boolean, warnings: MutableList<String>,
              rewards: (ConfigNode) -> List<Reward>): Bound {
         refuse(top, trl)
-        val t = trl ?: throw ConfigException("${top.where("rl")}: rl: ${method.key} needs a `trl:` block with at least `reward_funcs`")
+        val t = trl ?: if (method == Method.EBFT) ConfigNode(top.doc, "trl", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode())
+            else throw ConfigException("${top.where("rl")}: rl: ${method.key} needs a `trl:` block with at least `reward_funcs`")
         val s = settings(t, method, warnings)
         val async = AsyncBinding.bind(t, warnings) // async_prefetch & co., IS correction, off-policy masking
         s.async = async.settings
@@ -138,8 +141,8 @@ object GrpoBinding {
             val v = trl?.raw(key) ?: continue
             throw ConfigException("${trl.where(key)}: trl.$key: $why")
         }
-        val serverBlockOk = trl?.bool("use_vllm") == true // the same file configures `lathe vllm-serve` (Axolotl's convention)
-        for ((key, why) in REFUSED_TOP) if (top.raw(key) != null && !(key == "vllm" && serverBlockOk)) throw ConfigException("${top.where(key)}: `$key`: $why")
+    private val REFUSED_TOP = mapOf("ebft" to "the `ebft:` block belongs to rl: ebft",
+        "vllm" to "the vllm: block configures `lathe vllm-serve`; a GRPO config carries it only with trl.use_vllm: true")
         top.node.properties().map { it.key }.firstOrNull { it.startsWith("nemo_gym") }?.let {
             throw ConfigException("${top.where(it)}: `$it`: NeMo Gym environments $LATER")
         }
