@@ -11,8 +11,8 @@ import dev.lathe.engine.train.methods.ReferenceKind
  * The `trl:` keys of rl: grpo | gdpo (grpo-spec §2) -> GrpoSettings and the GRPO loss, with Axolotl's
  * defaults and precedence; the async keys (async_prefetch & co., IS correction, OPSM) are AsyncBinding's and
  * the generation-server keys (use_vllm, vllm_server_*) VllmBinding's. Keys of work not done yet (the rest of
- * the async family, rollout_func, NeMo Gym,
- * EBFT, Liger) are refused with a message saying so, rather than silently ignored.
+ * the async family, rollout_func, NeMo Gym, Liger) are refused with a message saying so, rather than
+ * silently ignored.
  */
 object GrpoBinding {
     private const val LATER = "is not implemented in Lathe yet"
@@ -141,8 +141,11 @@ object GrpoBinding {
             val v = trl?.raw(key) ?: continue
             throw ConfigException("${trl.where(key)}: trl.$key: $why")
         }
-    private val REFUSED_TOP = mapOf("ebft" to "the `ebft:` block belongs to rl: ebft",
-        "vllm" to "the vllm: block configures `lathe vllm-serve`; a GRPO config carries it only with trl.use_vllm: true")
+        val serverBlockOk = trl?.bool("use_vllm") == true // the same file configures `lathe vllm-serve` (Axolotl's convention)
+        for ((key, why) in REFUSED_TOP) {
+            val allowed = (key == "ebft" && top.string("rl") == "ebft") || (key == "vllm" && serverBlockOk)
+            if (top.raw(key) != null && !allowed) throw ConfigException("${top.where(key)}: `$key`: $why")
+        }
         top.node.properties().map { it.key }.firstOrNull { it.startsWith("nemo_gym") }?.let {
             throw ConfigException("${top.where(it)}: `$it`: NeMo Gym environments $LATER")
         }
