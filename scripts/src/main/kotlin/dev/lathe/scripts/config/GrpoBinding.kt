@@ -9,7 +9,7 @@ import dev.lathe.engine.train.methods.ReferenceKind
 
 /**
  * The `trl:` keys of rl: grpo | gdpo (grpo-spec §2) -> GrpoSettings and the GRPO loss, with Axolotl's
- * defaults and precedence. Keys of work not done yet (vLLM, the async family, rollout_func, NeMo Gym,
+ * defaults and precedence. Keys of work not done yet (vLLM, the async family, rollout_func,
  * EBFT, Liger) are refused with a message saying so, rather than silently ignored.
  */
 object GrpoBinding {
@@ -141,9 +141,6 @@ object GrpoBinding {
             throw ConfigException("${trl.where(key)}: trl.$key: $why")
         }
         for ((key, why) in REFUSED_TOP) if (top.raw(key) != null) throw ConfigException("${top.where(key)}: `$key`: $why")
-        top.node.properties().map { it.key }.firstOrNull { it.startsWith("nemo_gym") }?.let {
-            throw ConfigException("${top.where(it)}: `$it`: NeMo Gym environments $LATER")
-        }
     }
 
     private fun <T> wrap(t: ConfigNode, body: () -> T): T = try {

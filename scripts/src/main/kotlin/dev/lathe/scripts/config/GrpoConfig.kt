@@ -30,4 +30,6 @@ data class GrpoConfig(
     val data: DataConfig,
     val gradientCheckpointing: Boolean,
     val warnings: List<String>,
+    /** plugins: [NemoGymPlugin]: prompts and rewards come from NeMo Gym (cli/NemoGymRun); null otherwise. */
+    val nemoGym: NemoGymSettings? = null,
 )

@@ -35,7 +35,8 @@ class RecipesRunSpec : StringSpec({
         val ymls = Files.list(repo.resolve("recipes")).use { s -> s.map { it.fileName.toString() }.filter { it.endsWith(".yml") }.toList() }
         val spec = Files.readString(repo.resolve("tests/src/test/kotlin/dev/lathe/tests/methods/MethodYamlSpec.kt"))
         val run = Regex("""run\("([a-z0-9-]+)"\)""").findAll(spec).map { "${it.groupValues[1]}.yml" }.toSet() +
-            Regex(""""recipes/([a-z0-9-]+\.yml):""").findAll(Files.readString(repo.resolve("tests/src/test/kotlin/dev/lathe/tests/methods/GrpoYamlSpec.kt")))
+            Regex(""""recipes/([a-z0-9-]+\.yml):""").findAll((Files.readString(repo.resolve("tests/src/test/kotlin/dev/lathe/tests/methods/GrpoYamlSpec.kt")) +
+                Files.readString(repo.resolve("tests/src/test/kotlin/dev/lathe/tests/serve/NemoGymGrpoSpec.kt"))))
                 .map { it.groupValues[1] }.toSet()
         run shouldContainAll ymls
     }
