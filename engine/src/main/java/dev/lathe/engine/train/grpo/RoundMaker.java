@@ -86,6 +86,7 @@ final class RoundMaker {
     for (int k = 0; k < rewards.rewards().size(); k++) {
       metrics.put("rewards/" + rewards.rewards().get(k).name() + "/unscored", (double) (table.nulls()[k] + table.failures()[k]));
     }
+    metrics.putAll(rewards.roundMetrics());
     observer.accept(new Scored(number, samples, table.values(), adv.advantages(), metrics));
     Collections.shuffle(rows, new java.util.Random(new SplittableRandom(seed * 31 + number).nextLong()));
     return new Round(number, List.copyOf(rows), metrics);

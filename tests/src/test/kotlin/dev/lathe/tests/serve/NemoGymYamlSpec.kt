@@ -20,7 +20,7 @@ import java.nio.file.Files
  * nemo_gym_datasets, rewards from /verify, logged per completion and per step; a row whose /verify fails is
  * unscored and counted in the step's metrics, and the run goes on.
  */
-class NemoGymGrpoSpec : StringSpec({
+class NemoGymYamlSpec : StringSpec({
     val work = Files.createTempDirectory("gym-grpo")
     val model = tinyModel(work.resolve("tiny")) { hidden = 32; layers = 2; heads = 4; kvHeads = 2 }
 
