@@ -73,7 +73,10 @@ object ConfigBinder {
         val separate = top.bool("rl_adapter_ref_model") ?: false
         val gym = NemoGymBinding.bind(top, trl, warnings) // its rewards are bound when the run starts, after discovery
         val g = GrpoBinding.bind(top, trl, method, model.lora != null, separate, warnings,
-            if (gym == null) ::rewardFunctions else { _ -> throw IllegalStateException("NeMo Gym runs bind their rewards in NemoGymRun") })
+            if (gym == null) ::rewardFunctions else { _ ->
+                throw ConfigException("${top.where("plugins")}: this config's rewards come from NeMo Gym's /verify, bound when `lathe train` " +
+                    "starts (after discovery through the head server); this command does not reach NeMo Gym servers")
+            })
         GrpoBinding.geometry(top, trl, g.settings, loop.microBatchSize, loop.gradientAccumulationSteps)
         DistBinding.bind(top) // context_parallel_size > 1 refused (GDPO's sequence parallelism); ddp_* keys checked
         StrictKeys.check(listOfNotNull(top, trl) + boundData.nodes, { n ->
