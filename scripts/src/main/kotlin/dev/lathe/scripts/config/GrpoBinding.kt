@@ -11,7 +11,7 @@ import dev.lathe.engine.train.methods.ReferenceKind
  * The `trl:` keys of rl: grpo | gdpo (grpo-spec §2) -> GrpoSettings and the GRPO loss, with Axolotl's
  * defaults and precedence; the async keys (async_prefetch & co., IS correction, OPSM) are AsyncBinding's and
  * the generation-server keys (use_vllm, vllm_server_*) VllmBinding's. Keys of work not done yet (the rest of
- * the async family, rollout_func, NeMo Gym, Liger) are refused with a message saying so, rather than
+ * the async family, rollout_func, EBFT, Liger) are refused with a message saying so, rather than
  * silently ignored.
  */
 object GrpoBinding {
@@ -145,9 +145,6 @@ object GrpoBinding {
         for ((key, why) in REFUSED_TOP) {
             val allowed = (key == "ebft" && top.string("rl") == "ebft") || (key == "vllm" && serverBlockOk)
             if (top.raw(key) != null && !allowed) throw ConfigException("${top.where(key)}: `$key`: $why")
-        }
-        top.node.properties().map { it.key }.firstOrNull { it.startsWith("nemo_gym") }?.let {
-            throw ConfigException("${top.where(it)}: `$it`: NeMo Gym environments $LATER")
         }
     }
 
