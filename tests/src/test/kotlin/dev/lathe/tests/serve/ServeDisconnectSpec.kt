@@ -17,13 +17,15 @@ class ServeDisconnectSpec : StringSpec({
                     post(s.baseUrl(), "/v1/completions", mapOf("prompt" to listOf(5, 6, 7), "max_tokens" to 120, "temperature" to 0))
                 }
                 while (get(s.baseUrl(), "/health/").json["pending_rows"].asInt() == 0) Thread.sleep(2)
-                for (stream in listOf(false, true)) {
+                for ((i, stream) in listOf(false, true).withIndex()) {
                     Socket("127.0.0.1", s.port()).use { sock ->
                         val body = """{"prompt": [1, 2, 3], "max_tokens": 50, "stream": $stream}"""
                         sock.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
                             "Content-Length: ${body.length}\r\n\r\n$body").toByteArray())
                         sock.getOutputStream().flush()
-                        while (get(s.baseUrl(), "/health/").json["pending_rows"].asInt() < 2) Thread.sleep(2)
+                        // this request is queued (2 rows pending) and the previous one's cancel has been counted; a stale
+                        // pending count from the previous socket would let this one close before its request is read
+                        while (get(s.baseUrl(), "/health/").json.let { it["pending_rows"].asInt() < 2 || it["cancelled_jobs"].asInt() != i }) Thread.sleep(2)
                     }
                 }
                 busy.get().status shouldBe 200
