@@ -52,6 +52,7 @@ object GrpoRun {
                     syncAlpha = cfg.refSync?.alpha
                     cfg.refSync?.let { syncSteps = it.syncSteps }
                     baseModelDir = cfg.baseModel
+                    cfg.vllm?.let { rollouts = VllmRollouts.connect(it, cfg, m, tok, log) }
                     this.log = log
                 }.run()
             }

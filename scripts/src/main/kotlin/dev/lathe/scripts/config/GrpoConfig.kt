@@ -32,4 +32,6 @@ data class GrpoConfig(
     val warnings: List<String>,
     /** plugins: [NemoGymPlugin]: prompts and rewards come from NeMo Gym (cli/NemoGymRun); null otherwise. */
     val nemoGym: NemoGymSettings? = null,
+    /** trl.use_vllm: generate through this server (VllmBinding); null = in process. */
+    val vllm: VllmBinding.Settings? = null,
 )
