@@ -9,10 +9,10 @@ import dev.lathe.engine.train.methods.ReferenceKind
 
 /**
  * The `trl:` keys of rl: grpo | gdpo (grpo-spec §2) -> GrpoSettings and the GRPO loss, with Axolotl's
- * defaults and precedence; the async keys (async_prefetch & co., IS correction, OPSM) are AsyncBinding's and
- * the generation-server keys (use_vllm, vllm_server_*) VllmBinding's. Keys of work not done yet (the rest of
- * the async family, rollout_func, EBFT, Liger) are refused with a message saying so, rather than
- * silently ignored.
+ * defaults and precedence; the async keys (async_prefetch & co., IS correction, OPSM) are AsyncBinding's,
+ * the generation-server keys (use_vllm, vllm_server_*) VllmBinding's and the nemo_gym_* keys NemoGymBinding's.
+ * Keys of work not done yet (the rest of the async family, rollout_func, Liger) are refused with a message
+ * saying so, rather than silently ignored.
  */
 object GrpoBinding {
     private const val LATER = "is not implemented in Lathe yet"
