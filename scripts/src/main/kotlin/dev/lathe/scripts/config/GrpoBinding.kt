@@ -19,11 +19,7 @@ object GrpoBinding {
         "vllm_mode" to "vLLM $LATER", "vllm_server_host" to "vLLM $LATER", "vllm_server_port" to "vLLM $LATER",
         "vllm_server_timeout" to "vLLM $LATER", "vllm_guided_decoding_regex" to "vLLM $LATER", "vllm_enable_sleep_mode" to "vLLM $LATER",
         "vllm_lora_sync" to "vLLM $LATER",
-        "streaming_partial_batch" to "async GRPO $LATER", "streaming_min_groups" to "async GRPO $LATER",
-        "reward_num_workers" to "async GRPO's reward workers $LATER (rewards already run on a thread pool)",
-        "replay_buffer_size" to "async GRPO's replay buffer $LATER", "replay_recompute_logps" to "async GRPO's replay buffer $LATER",
-        "reroll_start_fraction" to "async GRPO's re-rolling $LATER", "reroll_max_groups" to "async GRPO's re-rolling $LATER",
-        "skip_zero_advantage_batches" to "async GRPO $LATER",
+        "streaming_partial_batch" to "streaming scoring $LATER", "streaming_min_groups" to "streaming scoring $LATER",
         "use_bias_correction_kl" to "the bias-corrected KL $LATER", "rollout_func" to "custom rollout functions $LATER",
         "use_liger_loss" to "the Liger fused GRPO loss $LATER (Lathe's loss never materialises [b, s, v] anyway)",
     )
@@ -55,14 +51,15 @@ object GrpoBinding {
             hasAdapter && !separateRef -> ReferenceKind.ADAPTER_DISABLED
             else -> ReferenceKind.FROZEN_COPY
         }
+        val features = RolloutFeaturesBinding.bind(t, s, beta, warnings) // skip, replay, re-rolls, dynamic sampling, reward workers
         val sync = refSync(t, beta, hasAdapter && !separateRef)
         t.raw("chat_template_kwargs") // bound by DataBinding, which merges it into the data config
         t.raw("reward_funcs"); t.raw("reward_weights") // read here, bound when the run starts
-        return Bound(loss, s, { rewards(t) }, reference, sync)
+        return Bound(loss, s, { rewards(t) }, reference, sync, features)
     }
 
     class Bound(val loss: dev.lathe.engine.align.GrpoLoss, val settings: GrpoSettings, val rewards: () -> List<Reward>,
-                val reference: ReferenceKind, val refSync: RefSyncSettings?)
+                val reference: ReferenceKind, val refSync: RefSyncSettings?, val features: RolloutFeaturesBinding.Bound)
 
     private fun settings(t: ConfigNode, method: Method, warnings: MutableList<String>): GrpoSettings = GrpoSettings().apply {
         t.int("num_generations")?.let { numGenerations = it }

@@ -30,4 +30,6 @@ data class GrpoConfig(
     val data: DataConfig,
     val gradientCheckpointing: Boolean,
     val warnings: List<String>,
+    /** reward_num_workers / reward_timeout (RolloutFeaturesBinding). */
+    val rewardCalls: RolloutFeaturesBinding.Bound = RolloutFeaturesBinding.Bound(null, null),
 )

@@ -38,6 +38,8 @@ class GrpoSpec : RunSpec("grpo") {
     var offPolicyMaskThreshold: Double? = null
     /** Reward calls that may run at once (null = one per core); an I/O-bound verifier wants many. */
     var rewardWorkers: Int? = null
+    /** Per reward call; a call over it marks its samples unscorable (null = no limit). */
+    var rewardTimeout: java.time.Duration? = null
     internal val rewards = mutableListOf<Reward>()
     /** Held-out prompts generated and scored every loop.evalSteps (eval_reward, eval_rewards/NAME/mean in metrics.jsonl). */
     var evalPrompts: List<GrpoPrompt> = emptyList()
@@ -78,6 +80,7 @@ fun grpo(model: Path, prompts: List<GrpoPrompt>, block: GrpoSpec.() -> Unit = {}
     PolicyLoader.causalLM(model).use { m ->
         s.lora?.let { m.addLora(it) }
         val options = dev.lathe.engine.reward.RewardOptions.defaults().let { o -> s.rewardWorkers?.let { o.withWorkers(it) } ?: o }
+            .let { o -> s.rewardTimeout?.let { o.withTimeout(it) } ?: o }
         CheckedRewardRunner(s.rewards.toList(), options).use { runner ->
             val run = GrpoTraining().apply {
                 this.model = m

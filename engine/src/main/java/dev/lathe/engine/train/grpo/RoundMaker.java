@@ -36,11 +36,19 @@ final class RoundMaker {
   private final GroupAdvantages advantages;
   private final long seed;
   private final Consumer<Scored> observer;
+  private final GroupRecovery recovery;
   private int[] cachedPerm;
   private long cachedEpoch = -1;
 
   RoundMaker(List<GrpoPrompt> prompts, GrpoGeometry geo, GrpoSettings s, RolloutEngine generator, Sampling sampling,
       RewardRunner rewards, GroupAdvantages advantages, long seed, Consumer<Scored> observer) {
+    this(prompts, geo, s, generator, sampling, rewards, advantages, seed, observer, null);
+  }
+
+  /** @param recovery zero-variance recovery (dynamic sampling, re-rolls, replay), or null */
+  RoundMaker(List<GrpoPrompt> prompts, GrpoGeometry geo, GrpoSettings s, RolloutEngine generator, Sampling sampling,
+      RewardRunner rewards, GroupAdvantages advantages, long seed, Consumer<Scored> observer, GroupRecovery recovery) {
+    this.recovery = recovery;
     this.prompts = prompts;
     this.geo = geo;
     this.s = s;
@@ -53,7 +61,42 @@ final class RoundMaker {
   }
 
   Round make(long number, PhaseTimer timer) {
-    int[] chosen = promptsOf(number);
+    Map<String, Double> recovered = new LinkedHashMap<>();
+    int[] chosen = recovery == null ? promptsOf(number) : recovery.inject(number, promptsOf(number), recovered);
+    List<ScoredGroup> groups = groups(chosen, number, timer);
+    if (recovery != null) groups = recovery.recover(number, groups, fresh -> groups(fresh, number, timer), recovered);
+    int g = geo.numGenerations();
+    double[][] values = new double[groups.size() * g][];
+    List<Sample> samples = new ArrayList<>(values.length);
+    for (int i = 0; i < groups.size(); i++) {
+      ScoredGroup x = groups.get(i);
+      GrpoPrompt p = prompts.get(x.prompt());
+      for (int m = 0; m < g; m++) {
+        values[i * g + m] = x.rewards()[m];
+        RolloutRow r = x.rows().get(m);
+        samples.add(new Sample(i * g + m, i, m, p.text(), x.texts().get(m), p.ids(), r.completion(), p.row(), r.truncated()));
+      }
+    }
+    GroupAdvantages.Result adv;
+    try (var ph = timer.phase("reward")) {
+      adv = advantages.compute(values);
+    }
+    List<RolloutRow> rows = new ArrayList<>(values.length);
+    for (int i = 0; i < values.length; i++) {
+      RolloutRow r = groups.get(i / g).rows().get(i % g);
+      rows.add(new RolloutRow(r.prompt(), r.completion(), r.truncated(), adv.advantages()[i], r.oldLogps(), null, r.thresholds(),
+          r.samplerLogps(), r.policyVersion()));
+    }
+    Map<String, Double> metrics = new LinkedHashMap<>(CompletionStats.of(rows));
+    metrics.putAll(adv.metrics());
+    metrics.putAll(recovered);
+    observer.accept(new Scored(number, samples, values, adv.advantages(), metrics));
+    Collections.shuffle(rows, new java.util.Random(new SplittableRandom(seed * 31 + number).nextLong()));
+    return new Round(number, List.copyOf(rows), metrics);
+  }
+
+  /** Generates G completions for each prompt index and scores them: one group per prompt, in order. */
+  private List<ScoredGroup> groups(int[] chosen, long number, PhaseTimer timer) {
     List<int[]> ids = new ArrayList<>();
     for (int p : chosen) ids.add(prompts.get(p).ids());
     List<Completion> out;
@@ -68,23 +111,24 @@ final class RoundMaker {
       samples.add(new Sample(i, c.prompt(), c.sample(), p.text(), c.text(), p.ids(), c.tokens(), p.row(), "length".equals(c.finishReason())));
     }
     RewardRunner.RewardTable table;
-    GroupAdvantages.Result adv;
     try (var ph = timer.phase("reward")) {
       table = rewards.score(samples, g);
-      adv = advantages.compute(table.values());
     }
-    List<RolloutRow> rows = new ArrayList<>(out.size());
     boolean filtered = s.topK > 0 || s.topP < 1 || s.minP > 0; // else every threshold is -inf: the whole vocabulary
-    for (int i = 0; i < out.size(); i++) {
-      Completion c = out.get(i);
-      rows.add(new RolloutRow(chosen[i / g], c.tokens(), c.truncated(), adv.advantages()[i], null, null, filtered ? c.thresholds() : null,
-          c.logprobs(), c.policyVersion()));
+    List<ScoredGroup> groups = new ArrayList<>(chosen.length);
+    for (int q = 0; q < chosen.length; q++) {
+      List<RolloutRow> rows = new ArrayList<>(g);
+      List<String> texts = new ArrayList<>(g);
+      double[][] v = new double[g][];
+      for (int m = 0; m < g; m++) {
+        Completion c = out.get(q * g + m);
+        rows.add(new RolloutRow(chosen[q], c.tokens(), c.truncated(), 0, null, null, filtered ? c.thresholds() : null, c.logprobs(), c.policyVersion()));
+        texts.add(c.text());
+        v[m] = table.values()[q * g + m];
+      }
+      groups.add(new ScoredGroup(chosen[q], List.copyOf(rows), texts, v, false));
     }
-    Map<String, Double> metrics = new LinkedHashMap<>(CompletionStats.of(rows));
-    metrics.putAll(adv.metrics());
-    observer.accept(new Scored(number, samples, table.values(), adv.advantages(), metrics));
-    Collections.shuffle(rows, new java.util.Random(new SplittableRandom(seed * 31 + number).nextLong()));
-    return new Round(number, List.copyOf(rows), metrics);
+    return groups;
   }
 
   /** The prompt indices of round `number`: chunk (number mod R) of epoch (number / R)'s permutation. */
