@@ -89,6 +89,7 @@ final class RoundMaker {
     }
     Map<String, Double> metrics = new LinkedHashMap<>(CompletionStats.of(rows));
     metrics.putAll(adv.metrics());
+    metrics.putAll(rewards.roundMetrics()); // of the last scoring call (EBFT's); dynamic sampling may have scored more than one
     metrics.putAll(recovered);
     observer.accept(new Scored(number, samples, values, adv.advantages(), metrics));
     Collections.shuffle(rows, new java.util.Random(new SplittableRandom(seed * 31 + number).nextLong()));
