@@ -39,6 +39,8 @@ object EbftBinding {
             throw ConfigException("$where: `$k`: Axolotl does not forward beta to EBFT (no KL term); remove it")
         }
         trl?.let { t -> TRL_REFUSED.forEach { (k, why) -> if (k != "beta" && t.has(k)) throw ConfigException("${t.where(k)}: trl.$k: $why") } }
+        // EbftRun generates in process; a generation server would need its client passed to the assembler
+        if (trl?.bool("use_vllm") == true) throw ConfigException("${trl.where("use_vllm")}: trl.use_vllm: rl: ebft generates in process; a generation server is not wired for EBFT")
         val g = if (s.mode == EbftSettings.Mode.STRUCTURED) {
             GrpoBinding.bind(top, trl, Method.EBFT, model.lora != null, false, warnings) { emptyList() }.also {
                 if (it.settings.async != null) {

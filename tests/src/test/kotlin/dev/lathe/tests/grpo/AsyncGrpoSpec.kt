@@ -113,6 +113,15 @@ class AsyncGrpoSpec : StringSpec({
         e.message shouldContain "verifier down"
     }
 
+    "async GRPO learns what sync GRPO learns: from nothing, the fraction of GOOD tokens rises (rounds 1-2 updates stale, corrected)" {
+        val r = run(Files.createTempDirectory("async-learn"), settings = { numGenerations = 8; async = AsyncSettings(2, 1, null) },
+            lossBlock = { importanceSampling(ImportanceSampling(ImportanceSampling.Mode.TOKEN_TRUNCATE, null, 3.0)) }) {
+            microBatchSize = 16; maxSteps = 20; learningRate = 3e-2
+        }
+        val rewards = perRound(r, "reward")
+        rewards.takeLast(3).average() shouldBeGreaterThan rewards.take(3).average() + 0.3
+    }
+
     "async settings are checked: a staleness bound below the sync interval could never be met" {
         shouldThrow<IllegalArgumentException> { AsyncSettings(1, 4, 2) }.message shouldContain "max_staleness: expected >= vllm_sync_interval - 1 = 3"
         shouldThrow<IllegalArgumentException> { AsyncSettings(0, 1, null) }.message shouldContain "prefetch_depth"
