@@ -21,7 +21,7 @@ object GrpoBinding {
         "vllm_server_timeout" to "vLLM $LATER", "vllm_guided_decoding_regex" to "vLLM $LATER", "vllm_enable_sleep_mode" to "vLLM $LATER",
         "vllm_lora_sync" to "vLLM $LATER",
         "streaming_partial_batch" to "streaming scoring $LATER", "streaming_min_groups" to "streaming scoring $LATER",
-        "use_bias_correction_kl" to "the bias-corrected KL $LATER", "rollout_func" to "custom rollout functions $LATER",
+        "use_bias_correction_kl" to "the bias-corrected KL $LATER", "rollout_func" to "custom rollout functions from YAML (rollouts.kts) $LATER; recipes take them: grpo(...) { rollouts { prompts, ctx -> ... } }",
         "use_liger_loss" to "the Liger fused GRPO loss $LATER (Lathe's loss never materialises [b, s, v] anyway)",
     )
     /** Keys a GRPO config may not carry at the top level (later work). */

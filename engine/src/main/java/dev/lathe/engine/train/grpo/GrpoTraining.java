@@ -51,6 +51,8 @@ public final class GrpoTraining {
   public Path baseModelDir;
   /** Where rollouts come from; null = the in-process rollout engine on {@link #model}. */
   public dev.lathe.engine.generate.RolloutEngine rollouts;
+  /** Custom multi-step rollouts (tools, environments) on the rollout engine; null = plain sampling. */
+  public RolloutFunction rolloutFunction;
   public PrintStream log = System.err;
 
   public RunResult run() {
@@ -74,12 +76,14 @@ public final class GrpoTraining {
       if (grpo.async != null) return runAsync(geo, sampling, adv, ref, clog);
       GroupRecovery recovery = grpo.recovery.changesRounds() ? recovery(geo, weights) : null;
       RoundMaker maker = new RoundMaker(prompts, geo, grpo, engine(), sampling, rewards, adv, loop.seed, clog::accept, recovery);
+      if (rolloutFunction != null) maker.withRollouts(rolloutFunction, tokenizer);
       return loop(new GrpoFeed(prompts, geo, grpo, maker, model, ref, padId).saving(recovery).countingSkips(skips()), ref, null, geo, sampling, adv);
     }
   }
 
   // the producer generates on a snapshot (SnapshotRollouts) and is refreshed after the loop's updates
   private RunResult runAsync(GrpoGeometry geo, Sampling sampling, GroupAdvantages adv, GrpoReference ref, CompletionLog clog) {
+    if (rolloutFunction != null) throw new IllegalArgumentException("async_prefetch with a rollout function is not implemented yet; use synchronous rounds");
     if (rollouts != null) throw new IllegalArgumentException("async_prefetch with a generation server (use_vllm) is not implemented yet; use in-process rollouts");
     var scored = AsyncRounds.stash();
     WeightSnapshots snaps = new WeightSnapshots(model);

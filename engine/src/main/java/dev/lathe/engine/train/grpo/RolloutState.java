@@ -73,6 +73,7 @@ record RolloutState(long microSteps, long rounds, Round round) {
     if (x.thresholds() != null) floats(o.putArray("thresholds"), x.thresholds());
     if (x.samplerLogps() != null) floats(o.putArray("sampler_logps"), x.samplerLogps());
     if (x.policyVersion() != 0) o.put("policy_version", x.policyVersion());
+    if (x.envMask() != null) { ArrayNode e = o.putArray("env_mask"); for (int t : x.envMask()) e.add(t); }
   }
 
   static RolloutRow row(JsonNode o) {
@@ -81,7 +82,13 @@ record RolloutState(long microSteps, long rounds, Round round) {
     return new RolloutRow(o.get("prompt").asInt(), c, o.get("truncated").asBoolean(), o.get("advantage").asDouble(),
         o.has("old_logps") ? floats(o.get("old_logps")) : null, o.has("ref_logps") ? floats(o.get("ref_logps")) : null,
         o.has("thresholds") ? floats(o.get("thresholds")) : null, o.has("sampler_logps") ? floats(o.get("sampler_logps")) : null,
-        o.has("policy_version") ? o.get("policy_version").asLong() : 0);
+        o.has("policy_version") ? o.get("policy_version").asLong() : 0, o.has("env_mask") ? ints(o.get("env_mask")) : null);
+  }
+
+  private static int[] ints(JsonNode a) {
+    int[] v = new int[a.size()];
+    for (int i = 0; i < v.length; i++) v[i] = a.get(i).asInt();
+    return v;
   }
 
   private static void floats(ArrayNode a, float[] v) {

@@ -74,7 +74,7 @@ record ScoredGroup(int prompt, List<RolloutRow> rows, List<String> texts, double
   /** This group taken from the replay buffer; with recompute false its old log-probs are its sampler's. */
   ScoredGroup replay(boolean recompute) {
     List<RolloutRow> out = rows.stream().map(x -> new RolloutRow(x.prompt(), x.completion(), x.truncated(), 0, recompute ? null : x.samplerLogps(),
-        null, x.thresholds(), x.samplerLogps(), x.policyVersion())).toList();
+        null, x.thresholds(), x.samplerLogps(), x.policyVersion(), x.envMask())).toList();
     return new ScoredGroup(prompt, out, texts, rewards, true);
   }
 }
