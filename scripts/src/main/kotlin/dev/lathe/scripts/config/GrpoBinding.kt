@@ -9,23 +9,22 @@ import dev.lathe.engine.train.methods.ReferenceKind
 
 /**
  * The `trl:` keys of rl: grpo | gdpo (grpo-spec §2) -> GrpoSettings and the GRPO loss, with Axolotl's
- * defaults and precedence; the async keys (async_prefetch & co., IS correction, OPSM) are AsyncBinding's.
- * Keys of work not done yet (vLLM, the rest of the async family, rollout_func, NeMo Gym,
- * EBFT, Liger) are refused with a message saying so, rather than silently ignored.
+ * defaults and precedence; the async keys (async_prefetch & co., IS correction, OPSM) are AsyncBinding's,
+ * the generation-server keys (use_vllm, vllm_server_*) VllmBinding's and the nemo_gym_* keys NemoGymBinding's.
+ * Keys of work not done yet (the rest of the async family, rollout_func, Liger) are refused with a message
+ * saying so, rather than silently ignored.
  */
 object GrpoBinding {
     private const val LATER = "is not implemented in Lathe yet"
     private val REFUSED = mapOf(
-        "use_vllm" to "generation runs in process on Lathe's own rollout engine; external vLLM servers $LATER",
-        "vllm_mode" to "vLLM $LATER", "vllm_server_host" to "vLLM $LATER", "vllm_server_port" to "vLLM $LATER",
-        "vllm_server_timeout" to "vLLM $LATER", "vllm_guided_decoding_regex" to "vLLM $LATER", "vllm_enable_sleep_mode" to "vLLM $LATER",
-        "vllm_lora_sync" to "vLLM $LATER",
+        "vllm_guided_decoding_regex" to "vLLM guided decoding $LATER", "vllm_enable_sleep_mode" to "vLLM sleep mode (colocated vLLM) $LATER",
         "streaming_partial_batch" to "streaming scoring $LATER", "streaming_min_groups" to "streaming scoring $LATER",
         "use_bias_correction_kl" to "the bias-corrected KL $LATER", "rollout_func" to "custom rollout functions from YAML (rollouts.kts) $LATER; recipes take them: grpo(...) { rollouts { prompts, ctx -> ... } }",
         "use_liger_loss" to "the Liger fused GRPO loss $LATER (Lathe's loss never materialises [b, s, v] anyway)",
     )
     /** Keys a GRPO config may not carry at the top level (later work). */
-    private val REFUSED_TOP = mapOf("ebft" to "the `ebft:` block belongs to rl: ebft", "vllm" to "vLLM serving $LATER")
+    private val REFUSED_TOP = mapOf("ebft" to "the `ebft:` block belongs to rl: ebft",
+        "vllm" to "the vllm: block configures `lathe vllm-serve`; a GRPO config carries it only with trl.use_vllm: true")
 
     fun bind(top: ConfigNode, trl: ConfigNode?, method: Method, hasAdapter: Boolean, separateRef: Boolean, warnings: MutableList<String>,
              rewards: (ConfigNode) -> List<Reward>): Bound {
@@ -57,11 +56,13 @@ object GrpoBinding {
         val sync = refSync(t, beta, hasAdapter && !separateRef)
         t.raw("chat_template_kwargs") // bound by DataBinding, which merges it into the data config
         t.raw("reward_funcs"); t.raw("reward_weights") // read here, bound when the run starts
-        return Bound(loss, s, { rewards(t) }, reference, sync, features)
+        val vllm = VllmBinding.bind(t, hasAdapter, warnings) // the generation-server keys live in their own binding
+        return Bound(loss, s, { rewards(t) }, reference, sync, vllm, features)
     }
 
     class Bound(val loss: dev.lathe.engine.align.GrpoLoss, val settings: GrpoSettings, val rewards: () -> List<Reward>,
-                val reference: ReferenceKind, val refSync: RefSyncSettings?, val features: RolloutFeaturesBinding.Bound)
+                val reference: ReferenceKind, val refSync: RefSyncSettings?, val vllm: VllmBinding.Settings? = null,
+                val features: RolloutFeaturesBinding.Bound = RolloutFeaturesBinding.Bound(null, null))
 
     private fun settings(t: ConfigNode, method: Method, warnings: MutableList<String>): GrpoSettings = GrpoSettings().apply {
         t.int("num_generations")?.let { numGenerations = it }
@@ -136,12 +137,12 @@ object GrpoBinding {
     private fun refuse(top: ConfigNode, trl: ConfigNode?) {
         for ((key, why) in REFUSED) {
             val v = trl?.raw(key) ?: continue
-            if (key == "use_vllm" && v.isBoolean && !v.asBoolean()) continue
             throw ConfigException("${trl.where(key)}: trl.$key: $why")
         }
-        for ((key, why) in REFUSED_TOP) if (top.raw(key) != null && !(key == "ebft" && top.string("rl") == "ebft")) throw ConfigException("${top.where(key)}: `$key`: $why")
-        top.node.properties().map { it.key }.firstOrNull { it.startsWith("nemo_gym") }?.let {
-            throw ConfigException("${top.where(it)}: `$it`: NeMo Gym environments $LATER")
+        val serverBlockOk = trl?.bool("use_vllm") == true // the same file configures `lathe vllm-serve` (Axolotl's convention)
+        for ((key, why) in REFUSED_TOP) {
+            val allowed = (key == "ebft" && top.string("rl") == "ebft") || (key == "vllm" && serverBlockOk)
+            if (top.raw(key) != null && !allowed) throw ConfigException("${top.where(key)}: `$key`: $why")
         }
     }
 

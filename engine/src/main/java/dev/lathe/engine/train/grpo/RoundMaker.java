@@ -98,6 +98,12 @@ final class RoundMaker {
     }
     Map<String, Double> metrics = new LinkedHashMap<>(CompletionStats.of(rows));
     metrics.putAll(adv.metrics());
+    // samples of the round as trained that a function could not score (returned null, threw, timed out: NaN, never a silent 0)
+    for (int k = 0; k < rewards.rewards().size(); k++) {
+      int n = 0;
+      for (double[] v : values) if (Double.isNaN(v[k])) n++;
+      metrics.put("rewards/" + rewards.rewards().get(k).name() + "/unscored", (double) n);
+    }
     metrics.putAll(rewards.roundMetrics()); // of the last scoring call (EBFT's); dynamic sampling may have scored more than one
     metrics.putAll(recovered);
     observer.accept(new Scored(number, samples, values, adv.advantages(), metrics));
