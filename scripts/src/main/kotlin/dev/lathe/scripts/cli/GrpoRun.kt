@@ -35,7 +35,7 @@ object GrpoRun {
         Runtime.seed(cfg.loop.seed)
         policy(cfg).use { m ->
             m.setGradientCheckpointing(cfg.gradientCheckpointing)
-            CheckedRewardRunner(rewards, RewardOptions.defaults().withLog { log.println(it) }).use { runner ->
+            CheckedRewardRunner(rewards, rewardOptions(cfg).withLog { log.println(it) }).use { runner ->
                 return GrpoTraining().apply {
                     model = m
                     loss = cfg.loss
@@ -57,6 +57,14 @@ object GrpoRun {
                 }.run()
             }
         }
+    }
+
+    /** trl.reward_num_workers / reward_timeout over the runner's defaults. */
+    fun rewardOptions(cfg: GrpoConfig): RewardOptions {
+        var o = RewardOptions.defaults()
+        cfg.rewardCalls.rewardWorkers?.let { o = o.withWorkers(it) }
+        cfg.rewardCalls.rewardTimeout?.let { o = o.withTimeout(it) }
+        return o
     }
 
     private fun policy(cfg: GrpoConfig): CausalLM = PolicyModel.load(cfg.baseModel, cfg.lora, cfg.loraModelDir)

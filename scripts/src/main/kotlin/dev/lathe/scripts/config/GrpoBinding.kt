@@ -18,12 +18,8 @@ object GrpoBinding {
     private const val LATER = "is not implemented in Lathe yet"
     private val REFUSED = mapOf(
         "vllm_guided_decoding_regex" to "vLLM guided decoding $LATER", "vllm_enable_sleep_mode" to "vLLM sleep mode (colocated vLLM) $LATER",
-        "streaming_partial_batch" to "async GRPO $LATER", "streaming_min_groups" to "async GRPO $LATER",
-        "reward_num_workers" to "async GRPO's reward workers $LATER (rewards already run on a thread pool)",
-        "replay_buffer_size" to "async GRPO's replay buffer $LATER", "replay_recompute_logps" to "async GRPO's replay buffer $LATER",
-        "reroll_start_fraction" to "async GRPO's re-rolling $LATER", "reroll_max_groups" to "async GRPO's re-rolling $LATER",
-        "skip_zero_advantage_batches" to "async GRPO $LATER",
-        "use_bias_correction_kl" to "the bias-corrected KL $LATER", "rollout_func" to "custom rollout functions $LATER",
+        "streaming_partial_batch" to "streaming scoring $LATER", "streaming_min_groups" to "streaming scoring $LATER",
+        "use_bias_correction_kl" to "the bias-corrected KL $LATER", "rollout_func" to "custom rollout functions from YAML (rollouts.kts) $LATER; recipes take them: grpo(...) { rollouts { prompts, ctx -> ... } }",
         "use_liger_loss" to "the Liger fused GRPO loss $LATER (Lathe's loss never materialises [b, s, v] anyway)",
     )
     /** Keys a GRPO config may not carry at the top level (later work). */
@@ -56,15 +52,17 @@ object GrpoBinding {
             hasAdapter && !separateRef -> ReferenceKind.ADAPTER_DISABLED
             else -> ReferenceKind.FROZEN_COPY
         }
+        val features = RolloutFeaturesBinding.bind(t, s, beta, warnings) // skip, replay, re-rolls, dynamic sampling, reward workers
         val sync = refSync(t, beta, hasAdapter && !separateRef)
         t.raw("chat_template_kwargs") // bound by DataBinding, which merges it into the data config
         t.raw("reward_funcs"); t.raw("reward_weights") // read here, bound when the run starts
         val vllm = VllmBinding.bind(t, hasAdapter, warnings) // the generation-server keys live in their own binding
-        return Bound(loss, s, { rewards(t) }, reference, sync, vllm)
+        return Bound(loss, s, { rewards(t) }, reference, sync, vllm, features)
     }
 
     class Bound(val loss: dev.lathe.engine.align.GrpoLoss, val settings: GrpoSettings, val rewards: () -> List<Reward>,
-                val reference: ReferenceKind, val refSync: RefSyncSettings?, val vllm: VllmBinding.Settings? = null)
+                val reference: ReferenceKind, val refSync: RefSyncSettings?, val vllm: VllmBinding.Settings? = null,
+                val features: RolloutFeaturesBinding.Bound = RolloutFeaturesBinding.Bound(null, null))
 
     private fun settings(t: ConfigNode, method: Method, warnings: MutableList<String>): GrpoSettings = GrpoSettings().apply {
         t.int("num_generations")?.let { numGenerations = it }

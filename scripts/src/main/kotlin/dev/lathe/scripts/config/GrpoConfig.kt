@@ -34,4 +34,6 @@ data class GrpoConfig(
     val nemoGym: NemoGymSettings? = null,
     /** trl.use_vllm: generate through this server (VllmBinding); null = in process. */
     val vllm: VllmBinding.Settings? = null,
+    /** reward_num_workers / reward_timeout (RolloutFeaturesBinding). */
+    val rewardCalls: RolloutFeaturesBinding.Bound = RolloutFeaturesBinding.Bound(null, null),
 )

@@ -38,9 +38,22 @@ class GrpoSpec : RunSpec("grpo") {
     var offPolicyMaskThreshold: Double? = null
     /** Reward calls that may run at once (null = one per core); an I/O-bound verifier wants many. */
     var rewardWorkers: Int? = null
+    /** Per reward call; a call over it marks its samples unscorable (null = no limit). */
+    var rewardTimeout: java.time.Duration? = null
     internal val rewards = mutableListOf<Reward>()
     /** Held-out prompts generated and scored every loop.evalSteps (eval_reward, eval_rewards/NAME/mean in metrics.jsonl). */
     var evalPrompts: List<GrpoPrompt> = emptyList()
+
+    /** A custom rollout (TRL's contract: token ids, sampler log-probs, env mask, extra fields); see docs/grpo.md. */
+    var rolloutFunction: dev.lathe.engine.train.grpo.RolloutFunction? = null
+
+    /** Multi-step rollouts with the engine: prompts (each G times) in, one Rollout per prompt out. */
+    fun rollouts(f: (List<GrpoPrompt>, dev.lathe.engine.train.grpo.RolloutFunction.Context) -> List<dev.lathe.engine.train.grpo.RolloutFunction.Rollout>) {
+        rolloutFunction = dev.lathe.engine.train.grpo.RolloutFunction { p, c -> f(p, c) }
+    }
+
+    /** Axolotl's form: completion strings, one per prompt (tokenised; no sampler log-probs). */
+    fun rolloutTexts(f: (List<GrpoPrompt>) -> List<String>) { rolloutFunction = dev.lathe.engine.train.grpo.RolloutFunction.ofTexts(f) }
 
     /** GRPO's own settings: numGenerations, maxCompletionLength, temperature, numIterations, ... */
     fun grpo(block: GrpoSettings.() -> Unit) { settings.block() }
@@ -78,6 +91,7 @@ fun grpo(model: Path, prompts: List<GrpoPrompt>, block: GrpoSpec.() -> Unit = {}
     PolicyLoader.causalLM(model).use { m ->
         s.lora?.let { m.addLora(it) }
         val options = dev.lathe.engine.reward.RewardOptions.defaults().let { o -> s.rewardWorkers?.let { o.withWorkers(it) } ?: o }
+            .let { o -> s.rewardTimeout?.let { o.withTimeout(it) } ?: o }
         CheckedRewardRunner(s.rewards.toList(), options).use { runner ->
             val run = GrpoTraining().apply {
                 this.model = m
@@ -87,6 +101,7 @@ fun grpo(model: Path, prompts: List<GrpoPrompt>, block: GrpoSpec.() -> Unit = {}
                 referenceCopy = { PolicyLoader.causalLM(model) }
                 this.prompts = prompts
                 evalPrompts = s.evalPrompts
+                rolloutFunction = s.rolloutFunction
                 rewards = runner
                 tokenizer = tok
                 eosIds = eosIds(model, tok)

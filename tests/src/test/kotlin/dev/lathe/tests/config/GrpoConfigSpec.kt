@@ -107,4 +107,37 @@ class GrpoConfigSpec : StringSpec({
             .message shouldContain "generation_batch_size 6 completions per round is not a multiple of num_generations 4"
         shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  sync_ref_model: true\n  reward_funcs: [r.a]") }.message shouldContain "needs beta != 0"
     }
+
+    "zero-variance recovery and reward-call keys bind (RolloutFeaturesBinding); bad values name the key" {
+        val c = bind("""
+            rl: grpo
+            micro_batch_size: 8
+            trl:
+              num_generations: 4
+              reward_funcs: [r.a]
+              skip_zero_advantage_batches: true
+              replay_buffer_size: 16
+              replay_recompute_logps: false
+              reroll_start_fraction: 0.5
+              reroll_max_groups: 2
+              dynamic_sampling_max_attempts: 3
+              dynamic_sampling_std_tolerance: 0.001
+              reward_num_workers: 6
+              reward_timeout: 2.5
+        """)
+        val r = c.settings.recovery
+        listOf(r.skipZeroAdvantageBatches, r.replayBufferSize, r.replayRecomputeLogps, r.rerollStartFraction, r.rerollMaxGroups,
+            r.dynamicSamplingAttempts, r.zeroStdTolerance) shouldBe listOf(true, 16, false, 0.5, 2, 3, 0.001)
+        c.rewardCalls.rewardWorkers shouldBe 6
+        c.rewardCalls.rewardTimeout shouldBe java.time.Duration.ofMillis(2500)
+        bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  reward_funcs: [r.a]").settings.recovery.skipZeroAdvantageBatches shouldBe false
+        shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  reroll_start_fraction: 1.5\n  reward_funcs: [r.a]") }
+            .message shouldContain "reroll_start_fraction: expected in [0, 1] (1 = off), found 1.5"
+        shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  reward_num_workers: 0\n  reward_funcs: [r.a]") }
+            .message shouldContain "reward_num_workers"
+        shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  async_prefetch: true\n  replay_buffer_size: 4\n  reward_funcs: [r.a]") }
+            .message shouldContain "not implemented with the background producer"
+        shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  streaming_partial_batch: true\n  reward_funcs: [r.a]") }
+            .message shouldContain "not implemented in Lathe yet"
+    }
 })

@@ -16,7 +16,8 @@ import java.util.Map;
  * @param attention [b, p + c] float, 1 on real tokens
  * @param completionIds [b, c] int64
  * @param real [b, c] float, 1 on generated tokens
- * @param lossMask [b, c] float, real without the truncated rows under mask_truncated_completions
+ * @param lossMask [b, c] float, real without environment tokens (a rollout function's env mask) and without the
+ *     truncated rows under mask_truncated_completions
  * @param advantages [b] float64
  * @param oldLogps [b, c] or null; refLogps [b, c] or null
  * @param thresholds [b, c] the sampler's kept-set logit thresholds (-inf = whole vocabulary), or null
@@ -57,7 +58,7 @@ public record GrpoBatch(Tensor ids, Tensor attention, Tensor completionIds, Tens
         attn[i * (p + c) + p + j] = 1;
         cids[i * c + j] = r.completion()[j];
         real[i * c + j] = 1;
-        loss[i * c + j] = maskTruncated && r.truncated() ? 0 : 1;
+        loss[i * c + j] = (maskTruncated && r.truncated()) || !r.trained(j) ? 0 : 1; // environment tokens: context, never trained
         if (old != null) old[i * c + j] = r.oldLogps()[j];
         if (ref != null) ref[i * c + j] = r.refLogps()[j];
         if (thr != null) thr[i * c + j] = r.thresholds()[j];
@@ -75,7 +76,10 @@ public record GrpoBatch(Tensor ids, Tensor attention, Tensor completionIds, Tens
   /** Loss-mask tokens of rows (the dapo normaliser's count), without building tensors. */
   public static long lossTokens(List<RolloutRow> rows, boolean maskTruncated) {
     long n = 0;
-    for (RolloutRow r : rows) if (!(maskTruncated && r.truncated())) n += r.completion().length;
+    for (RolloutRow r : rows) {
+      if (maskTruncated && r.truncated()) continue;
+      for (int j = 0; j < r.completion().length; j++) if (r.trained(j)) n++;
+    }
     return n;
   }
 }

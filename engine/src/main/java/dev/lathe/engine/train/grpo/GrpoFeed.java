@@ -12,7 +12,9 @@ import dev.lathe.engine.train.Stateful;
 import dev.lathe.engine.train.TrainState;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * GRPO's feed (docs/design.md, "Online RL: the seams"): owns the prompt cursor and the rollout buffer.
@@ -36,6 +38,8 @@ public final class GrpoFeed implements Feed<GrpoBatch>, Stateful {
   private long microSteps;
   private long rounds;
   private Round round;
+  private Stateful buffers;
+  private boolean countSkips;
 
   private record Micro(Round round, int chunk, boolean firstPass) {}
 
@@ -53,6 +57,18 @@ public final class GrpoFeed implements Feed<GrpoBatch>, Stateful {
     this.policy = policy;
     this.reference = reference;
     this.padId = padId;
+  }
+
+  /** Also saved in (and restored from) checkpoints: the zero-variance recovery's queue and replay buffer. */
+  GrpoFeed saving(Stateful more) {
+    this.buffers = more;
+    return this;
+  }
+
+  /** Log skipped_zero_adv_batches (the step skips micro-batches whose advantages are all 0). */
+  GrpoFeed countingSkips(boolean on) {
+    this.countSkips = on;
+    return this;
   }
 
   @Override
@@ -87,8 +103,19 @@ public final class GrpoFeed implements Feed<GrpoBatch>, Stateful {
   public GrpoBatch batch(int[] rows) {
     Micro m = window.get(rows[0]);
     boolean first = m.firstPass();
-    return GrpoBatch.of(m.round().microBatch(m.chunk(), geo.microBatchSize()), prompts, padId, s.maskTruncatedCompletions, current,
-        first && m.chunk() == 0 ? m.round().metrics() : null, first);
+    Map<String, Double> metrics = first && m.chunk() == 0 ? m.round().metrics() : null;
+    if (rows[0] == 0 && countSkips) { // once per update: how many of its micro-batches have no signal
+      metrics = metrics == null ? new LinkedHashMap<>() : new LinkedHashMap<>(metrics);
+      int skipped = 0;
+      for (Micro x : window) if (allZero(x.round().microBatch(x.chunk(), geo.microBatchSize()))) skipped++;
+      metrics.put("skipped_zero_adv_batches", (double) skipped);
+    }
+    return GrpoBatch.of(m.round().microBatch(m.chunk(), geo.microBatchSize()), prompts, padId, s.maskTruncatedCompletions, current, metrics, first);
+  }
+
+  static boolean allZero(List<RolloutRow> rows) {
+    for (RolloutRow r : rows) if (r.advantage() != 0) return false;
+    return true;
   }
 
   @Override
@@ -103,7 +130,8 @@ public final class GrpoFeed implements Feed<GrpoBatch>, Stateful {
    */
   private Round newRound(long updatesDone, PhaseTimer timer) {
     Round r = source.take(rounds++, updatesDone, timer);
-    boolean needsOld = geo.needsOldLogps() || offPolicy;
+    // a replayed row may carry its sampler's log-probs as old ones (replay_recompute_logps: false): then the whole round needs them
+    boolean needsOld = geo.needsOldLogps() || offPolicy || r.rows().stream().anyMatch(x -> x.oldLogps() != null);
     if (!needsOld && reference == null) return r;
     List<RolloutRow> out = new ArrayList<>(r.rows().size());
     boolean was = policy.isTraining();
@@ -124,7 +152,10 @@ public final class GrpoFeed implements Feed<GrpoBatch>, Stateful {
               ref = rowsOf(reference.logps(b, s.temperature), part);
             }
           }
-          for (int i = 0; i < part.size(); i++) out.add(part.get(i).withLogps(old == null ? null : old[i], ref == null ? null : ref[i]));
+          for (int i = 0; i < part.size(); i++) {
+            RolloutRow x = part.get(i);
+            out.add(x.withLogps(x.oldLogps() != null ? x.oldLogps() : old == null ? null : old[i], ref == null ? null : ref[i]));
+          }
         }
       }
     } finally {
@@ -145,7 +176,10 @@ public final class GrpoFeed implements Feed<GrpoBatch>, Stateful {
   }
 
   @Override
-  public void save(Path dir) { RolloutState.write(dir, microSteps, rounds, round); }
+  public void save(Path dir) {
+    RolloutState.write(dir, microSteps, rounds, round);
+    if (buffers != null) buffers.save(dir);
+  }
 
   @Override
   public void restore(Path dir) {
@@ -153,5 +187,6 @@ public final class GrpoFeed implements Feed<GrpoBatch>, Stateful {
     microSteps = st.microSteps();
     rounds = st.rounds();
     round = st.round();
+    if (buffers != null) buffers.restore(dir);
   }
 }

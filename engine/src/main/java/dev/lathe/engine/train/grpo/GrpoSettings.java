@@ -40,6 +40,8 @@ public final class GrpoSettings {
   public boolean shuffleDataset = true;
   /** Async GRPO (async_prefetch: a background producer on a weight snapshot); null = synchronous rounds. */
   public AsyncSettings async;
+  /** Zero-variance groups: skip, dynamic sampling, replay, re-rolls (skip_zero_advantage_batches, replay_*, reroll_*). */
+  public RecoverySettings recovery = new RecoverySettings();
 
   public GrpoSettings validate() {
     if (numGenerations < 2) throw bad("num_generations", numGenerations, ">= 2 (advantages compare the completions of a prompt)");
@@ -52,6 +54,11 @@ public final class GrpoSettings {
     if (!(repetitionPenalty > 0)) throw bad("repetition_penalty", repetitionPenalty, "> 0");
     if (numGenerationsEval != null && numGenerationsEval < 1) throw bad("num_generations_eval", numGenerationsEval, ">= 1");
     if (numCompletionsToPrint < 0) throw bad("num_completions_to_print", numCompletionsToPrint, ">= 0");
+    recovery.validate();
+    if (async != null && recovery.changesRounds()) {
+      throw new IllegalArgumentException("async_prefetch: replay_buffer_size, reroll_start_fraction and dynamic sampling are not implemented with "
+          + "the background producer yet (their buffers would run ahead of the checkpointed cursor); use them with synchronous rounds");
+    }
     return this;
   }
 

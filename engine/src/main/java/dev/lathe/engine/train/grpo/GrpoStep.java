@@ -24,10 +24,19 @@ public final class GrpoStep implements StepFunction<GrpoBatch> {
   private final GrpoLoss loss;
   private final double temperature;
   private final PrintStream log;
+  private final boolean skipZeroAdvantage;
   private int zeroKl;
   private boolean warned;
 
-  public GrpoStep(CausalLM policy, GrpoLoss loss, double temperature, PrintStream log) {
+  public GrpoStep(CausalLM policy, GrpoLoss loss, double temperature, PrintStream log) { this(policy, loss, temperature, log, false); }
+
+  /**
+   * @param skipZeroAdvantage skip_zero_advantage_batches: a micro-batch whose advantages are all 0 is not
+   *     run when beta = 0, because then every term of its loss is A-weighted and its gradient is exactly 0
+   *     (with beta != 0 the KL term still has a gradient, so it is trained)
+   */
+  public GrpoStep(CausalLM policy, GrpoLoss loss, double temperature, PrintStream log, boolean skipZeroAdvantage) {
+    this.skipZeroAdvantage = skipZeroAdvantage && loss.beta() == 0;
     this.policy = policy;
     this.loss = loss;
     this.temperature = temperature;
@@ -36,6 +45,7 @@ public final class GrpoStep implements StepFunction<GrpoBatch> {
 
   @Override
   public StepOutput compute(GrpoBatch b, PhaseTimer timer) {
+    if (skipZeroAdvantage && b.advantages().abs().max().item() == 0) return skipped(b);
     TokenLogps.Result pol = TokenLogps.withEntropy(policy, b, temperature);
     LossResult r = loss.compute(new GrpoInputs(pol.logps(), b.oldLogps(), b.refLogps(), b.advantages(), b.lossMask(), pol.entropy(), b.window(),
         b.samplerLogps()));
@@ -44,6 +54,21 @@ public final class GrpoStep implements StepFunction<GrpoBatch> {
     metrics.putAll(r.metrics());
     watchKl(r.metrics().get("kl"));
     return new StepOutput(r.loss(), metrics);
+  }
+
+  /**
+   * A zero loss with a graph through every trainable parameter (0 x sum), so backward gives them an
+   * exact zero gradient (every rank still runs one backward) without the forward pass.
+   */
+  private StepOutput skipped(GrpoBatch b) {
+    Tensor zero = null;
+    for (Tensor p : policy.trainableParameters()) {
+      Tensor t = p.sum().mul(0.0);
+      zero = zero == null ? t : zero.add(t);
+    }
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    if (b.roundMetrics() != null) metrics.putAll(b.roundMetrics());
+    return new StepOutput(zero, metrics);
   }
 
   @Override

@@ -51,6 +51,8 @@ public final class GrpoTraining {
   public Path baseModelDir;
   /** Where rollouts come from; null = the in-process rollout engine on {@link #model}. */
   public dev.lathe.engine.generate.RolloutEngine rollouts;
+  /** Custom multi-step rollouts (tools, environments) on the rollout engine; null = plain sampling. */
+  public RolloutFunction rolloutFunction;
   public PrintStream log = System.err;
 
   public RunResult run() {
@@ -72,13 +74,16 @@ public final class GrpoTraining {
       CompletionLog clog = new CompletionLog(loop.outputDir, grpo, names, log);
       log.println("grpo: " + describe(geo));
       if (grpo.async != null) return runAsync(geo, sampling, adv, ref, clog);
-      RoundMaker maker = new RoundMaker(prompts, geo, grpo, engine(), sampling, rewards, adv, loop.seed, clog::accept);
-      return loop(new GrpoFeed(prompts, geo, grpo, maker, model, ref, padId), ref, null, geo, sampling, adv);
+      GroupRecovery recovery = grpo.recovery.changesRounds() ? recovery(geo, weights) : null;
+      RoundMaker maker = new RoundMaker(prompts, geo, grpo, engine(), sampling, rewards, adv, loop.seed, clog::accept, recovery);
+      if (rolloutFunction != null) maker.withRollouts(rolloutFunction, tokenizer);
+      return loop(new GrpoFeed(prompts, geo, grpo, maker, model, ref, padId).saving(recovery).countingSkips(skips()), ref, null, geo, sampling, adv);
     }
   }
 
   // the producer generates on a snapshot (SnapshotRollouts) and is refreshed after the loop's updates
   private RunResult runAsync(GrpoGeometry geo, Sampling sampling, GroupAdvantages adv, GrpoReference ref, CompletionLog clog) {
+    if (rolloutFunction != null) throw new IllegalArgumentException("async_prefetch with a rollout function is not implemented yet; use synchronous rounds");
     if (rollouts != null) throw new IllegalArgumentException("async_prefetch with a generation server (use_vllm) is not implemented yet; use in-process rollouts");
     var scored = AsyncRounds.stash();
     WeightSnapshots snaps = new WeightSnapshots(model);
@@ -87,12 +92,12 @@ public final class GrpoTraining {
     RoundMaker maker = new RoundMaker(prompts, geo, grpo, engine, sampling, rewards, adv, loop.seed, x -> scored.put(x.number(), x));
     try (AsyncRounds producer = new AsyncRounds(maker, scored, snaps, grpo.async, geo, clog::accept, log)) {
       self[0] = producer;
-      return loop(new GrpoFeed(prompts, geo, grpo, producer, true, model, ref, padId), ref, producer, geo, sampling, adv);
+      return loop(new GrpoFeed(prompts, geo, grpo, producer, true, model, ref, padId).countingSkips(skips()), ref, producer, geo, sampling, adv);
     }
   }
 
   private RunResult loop(GrpoFeed feed, GrpoReference ref, AsyncRounds producer, GrpoGeometry geo, Sampling sampling, GroupAdvantages adv) {
-    var run = new TrainLoop<>(loop, new PolicyState(model, baseModelDir), new GrpoStep(model, loss, grpo.temperature, log), feed, null).log(log);
+    var run = new TrainLoop<>(loop, new PolicyState(model, baseModelDir), new GrpoStep(model, loss, grpo.temperature, log, grpo.recovery.skipZeroAdvantageBatches), feed, null).log(log);
     if (syncAlpha != null) run.onStepEnd(step -> sync(ref, step));
     if (producer != null) run.onStepEnd(producer::afterUpdate);
     if (!evalPrompts.isEmpty()) {
@@ -108,6 +113,20 @@ public final class GrpoTraining {
   /** The rollout engine of synchronous rounds: the server when set, else in process on the policy. */
   private dev.lathe.engine.generate.RolloutEngine engine() {
     return rollouts != null ? rollouts : new Generator(model, tokenizer, padId)::generate;
+  }
+
+  /** The step skips all-zero-advantage micro-batches only when their gradient is exactly 0 (beta = 0). */
+  private boolean skips() { return grpo.recovery.skipZeroAdvantageBatches && loss.beta() == 0; }
+
+  /** Re-rolls start at the first round trained at or after update floor(reroll_start_fraction x total updates) (at least 1). */
+  private GroupRecovery recovery(GrpoGeometry geo, List<Double> weights) {
+    long perEpoch = Math.max(1, ((long) geo.roundsPerEpoch(prompts.size()) * geo.microStepsPerRound() + geo.accumulation() - 1) / geo.accumulation());
+    long total = loop.maxSteps > 0 ? loop.maxSteps : (long) Math.ceil(loop.numEpochs * perEpoch);
+    long startUpdate = Math.max(1, (long) Math.floor(grpo.recovery.rerollStartFraction * total));
+    long startRound = (startUpdate * geo.accumulation() + geo.microStepsPerRound() - 1) / geo.microStepsPerRound();
+    double[] w = weights.stream().mapToDouble(Double::doubleValue).toArray();
+    if (grpo.recovery.rerolls()) log.println("grpo: deferred prompts are re-injected from round " + (startRound + 1) + " (update " + startUpdate + ")");
+    return new GroupRecovery(grpo.recovery, w, prompts.size(), loop.seed, startRound);
   }
 
   static String describe(GrpoGeometry g) {

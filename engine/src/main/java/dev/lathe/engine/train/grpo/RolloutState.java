@@ -32,19 +32,7 @@ record RolloutState(long microSteps, long rounds, Round round) {
       ObjectNode m = r.putObject("metrics");
       round.metrics().forEach((k, v) -> { if (Double.isFinite(v)) m.put(k, v); }); // logged already; JSON has no NaN
       ArrayNode rows = r.putArray("rows");
-      for (RolloutRow x : round.rows()) {
-        ObjectNode o = rows.addObject();
-        o.put("prompt", x.prompt());
-        ArrayNode c = o.putArray("completion");
-        for (int t : x.completion()) c.add(t);
-        o.put("truncated", x.truncated());
-        o.put("advantage", x.advantage());
-        if (x.oldLogps() != null) floats(o.putArray("old_logps"), x.oldLogps());
-        if (x.refLogps() != null) floats(o.putArray("ref_logps"), x.refLogps());
-        if (x.thresholds() != null) floats(o.putArray("thresholds"), x.thresholds());
-        if (x.samplerLogps() != null) floats(o.putArray("sampler_logps"), x.samplerLogps());
-        if (x.policyVersion() != 0) o.put("policy_version", x.policyVersion());
-      }
+      for (RolloutRow x : round.rows()) row(rows.addObject(), x);
     }
     try {
       Files.writeString(dir.resolve(FILE), JSON.writeValueAsString(n));
@@ -69,15 +57,38 @@ record RolloutState(long microSteps, long rounds, Round round) {
     Map<String, Double> metrics = new LinkedHashMap<>();
     r.get("metrics").properties().forEach(e -> metrics.put(e.getKey(), e.getValue().asDouble()));
     List<RolloutRow> rows = new ArrayList<>();
-    for (JsonNode o : r.get("rows")) {
-      int[] c = new int[o.get("completion").size()];
-      for (int i = 0; i < c.length; i++) c[i] = o.get("completion").get(i).asInt();
-      rows.add(new RolloutRow(o.get("prompt").asInt(), c, o.get("truncated").asBoolean(), o.get("advantage").asDouble(),
-          o.has("old_logps") ? floats(o.get("old_logps")) : null, o.has("ref_logps") ? floats(o.get("ref_logps")) : null,
-          o.has("thresholds") ? floats(o.get("thresholds")) : null, o.has("sampler_logps") ? floats(o.get("sampler_logps")) : null,
-          o.has("policy_version") ? o.get("policy_version").asLong() : 0));
-    }
+    for (JsonNode o : r.get("rows")) rows.add(row(o));
     return new Round(r.get("number").asLong(), List.copyOf(rows), metrics);
+  }
+
+  /** One buffered row as JSON (also the replay buffer's rows). */
+  static void row(ObjectNode o, RolloutRow x) {
+    o.put("prompt", x.prompt());
+    ArrayNode c = o.putArray("completion");
+    for (int t : x.completion()) c.add(t);
+    o.put("truncated", x.truncated());
+    o.put("advantage", x.advantage());
+    if (x.oldLogps() != null) floats(o.putArray("old_logps"), x.oldLogps());
+    if (x.refLogps() != null) floats(o.putArray("ref_logps"), x.refLogps());
+    if (x.thresholds() != null) floats(o.putArray("thresholds"), x.thresholds());
+    if (x.samplerLogps() != null) floats(o.putArray("sampler_logps"), x.samplerLogps());
+    if (x.policyVersion() != 0) o.put("policy_version", x.policyVersion());
+    if (x.envMask() != null) { ArrayNode e = o.putArray("env_mask"); for (int t : x.envMask()) e.add(t); }
+  }
+
+  static RolloutRow row(JsonNode o) {
+    int[] c = new int[o.get("completion").size()];
+    for (int i = 0; i < c.length; i++) c[i] = o.get("completion").get(i).asInt();
+    return new RolloutRow(o.get("prompt").asInt(), c, o.get("truncated").asBoolean(), o.get("advantage").asDouble(),
+        o.has("old_logps") ? floats(o.get("old_logps")) : null, o.has("ref_logps") ? floats(o.get("ref_logps")) : null,
+        o.has("thresholds") ? floats(o.get("thresholds")) : null, o.has("sampler_logps") ? floats(o.get("sampler_logps")) : null,
+        o.has("policy_version") ? o.get("policy_version").asLong() : 0, o.has("env_mask") ? ints(o.get("env_mask")) : null);
+  }
+
+  private static int[] ints(JsonNode a) {
+    int[] v = new int[a.size()];
+    for (int i = 0; i < v.length; i++) v[i] = a.get(i).asInt();
+    return v;
   }
 
   private static void floats(ArrayNode a, float[] v) {

@@ -36,11 +36,21 @@ final class RoundMaker {
   private final GroupAdvantages advantages;
   private final long seed;
   private final Consumer<Scored> observer;
+  private final GroupRecovery recovery;
+  private RolloutFunction rolloutFunction;
+  private dev.lathe.engine.text.Tokenizer tokenizer;
   private int[] cachedPerm;
   private long cachedEpoch = -1;
 
   RoundMaker(List<GrpoPrompt> prompts, GrpoGeometry geo, GrpoSettings s, RolloutEngine generator, Sampling sampling,
       RewardRunner rewards, GroupAdvantages advantages, long seed, Consumer<Scored> observer) {
+    this(prompts, geo, s, generator, sampling, rewards, advantages, seed, observer, null);
+  }
+
+  /** @param recovery zero-variance recovery (dynamic sampling, re-rolls, replay), or null */
+  RoundMaker(List<GrpoPrompt> prompts, GrpoGeometry geo, GrpoSettings s, RolloutEngine generator, Sampling sampling,
+      RewardRunner rewards, GroupAdvantages advantages, long seed, Consumer<Scored> observer, GroupRecovery recovery) {
+    this.recovery = recovery;
     this.prompts = prompts;
     this.geo = geo;
     this.s = s;
@@ -52,44 +62,141 @@ final class RoundMaker {
     this.observer = observer;
   }
 
+  /** Rounds come from a rollout function (on this maker's engine) instead of the engine directly. */
+  RoundMaker withRollouts(RolloutFunction f, dev.lathe.engine.text.Tokenizer tok) {
+    this.rolloutFunction = f;
+    this.tokenizer = tok;
+    return this;
+  }
+
   Round make(long number, PhaseTimer timer) {
-    int[] chosen = promptsOf(number);
+    Map<String, Double> recovered = new LinkedHashMap<>();
+    int[] chosen = recovery == null ? promptsOf(number) : recovery.inject(number, promptsOf(number), recovered);
+    List<ScoredGroup> groups = groups(chosen, number, timer);
+    if (recovery != null) groups = recovery.recover(number, groups, fresh -> groups(fresh, number, timer), recovered);
+    int g = geo.numGenerations();
+    double[][] values = new double[groups.size() * g][];
+    List<Sample> samples = new ArrayList<>(values.length);
+    for (int i = 0; i < groups.size(); i++) {
+      ScoredGroup x = groups.get(i);
+      GrpoPrompt p = prompts.get(x.prompt());
+      for (int m = 0; m < g; m++) {
+        values[i * g + m] = x.rewards()[m];
+        RolloutRow r = x.rows().get(m);
+        samples.add(new Sample(i * g + m, i, m, p.text(), x.texts().get(m), p.ids(), r.completion(), p.row(), r.truncated()));
+      }
+    }
+    GroupAdvantages.Result adv;
+    try (var ph = timer.phase("reward")) {
+      adv = advantages.compute(values);
+    }
+    List<RolloutRow> rows = new ArrayList<>(values.length);
+    for (int i = 0; i < values.length; i++) {
+      RolloutRow r = groups.get(i / g).rows().get(i % g);
+      rows.add(new RolloutRow(r.prompt(), r.completion(), r.truncated(), adv.advantages()[i], r.oldLogps(), null, r.thresholds(),
+          r.samplerLogps(), r.policyVersion(), r.envMask()));
+    }
+    Map<String, Double> metrics = new LinkedHashMap<>(CompletionStats.of(rows));
+    metrics.putAll(adv.metrics());
+    // samples of the round as trained that a function could not score (returned null, threw, timed out: NaN, never a silent 0)
+    for (int k = 0; k < rewards.rewards().size(); k++) {
+      int n = 0;
+      for (double[] v : values) if (Double.isNaN(v[k])) n++;
+      metrics.put("rewards/" + rewards.rewards().get(k).name() + "/unscored", (double) n);
+    }
+    metrics.putAll(rewards.roundMetrics()); // of the last scoring call (EBFT's); dynamic sampling may have scored more than one
+    metrics.putAll(recovered);
+    observer.accept(new Scored(number, samples, values, adv.advantages(), metrics));
+    Collections.shuffle(rows, new java.util.Random(new SplittableRandom(seed * 31 + number).nextLong()));
+    return new Round(number, List.copyOf(rows), metrics);
+  }
+
+  /** Generates G completions for each prompt index and scores them: one group per prompt, in order. */
+  private List<ScoredGroup> groups(int[] chosen, long number, PhaseTimer timer) {
     List<int[]> ids = new ArrayList<>();
     for (int p : chosen) ids.add(prompts.get(p).ids());
     List<Completion> out;
+    List<RolloutFunction.Rollout> custom = null;
     try (var ph = timer.phase("generation")) {
-      out = generator.generate(ids, sampling, number); // the round number tags (and versions) the policy
+      if (rolloutFunction == null) {
+        out = generator.generate(ids, sampling, number); // the round number tags (and versions) the policy
+      } else {
+        custom = custom(chosen, number);
+        out = new ArrayList<>(custom.size());
+        for (int i = 0; i < custom.size(); i++) {
+          RolloutFunction.Rollout r = custom.get(i);
+          String text = r.text() != null ? r.text() : tokenizer == null ? null : tokenizer.decode(r.completionIds(), true);
+          out.add(new Completion(i / geo.numGenerations(), i % geo.numGenerations(), r.completionIds(), text, r.logprobs(), "eos"));
+        }
+      }
     }
     int g = geo.numGenerations();
     List<Sample> samples = new ArrayList<>(out.size());
     for (int i = 0; i < out.size(); i++) {
       Completion c = out.get(i);
       GrpoPrompt p = prompts.get(chosen[c.prompt()]);
-      samples.add(new Sample(i, c.prompt(), c.sample(), p.text(), c.text(), p.ids(), c.tokens(), p.row(), "length".equals(c.finishReason())));
+      Map<String, Object> row = p.row();
+      if (custom != null && custom.get(i).extra() != null && !custom.get(i).extra().isEmpty()) { // TRL: extra fields reach the rewards
+        row = new LinkedHashMap<>(row);
+        row.putAll(custom.get(i).extra());
+      }
+      samples.add(new Sample(i, c.prompt(), c.sample(), p.text(), c.text(), p.ids(), c.tokens(), row, "length".equals(c.finishReason())));
     }
     RewardRunner.RewardTable table;
-    GroupAdvantages.Result adv;
     try (var ph = timer.phase("reward")) {
       table = rewards.score(samples, g);
-      adv = advantages.compute(table.values());
     }
-    List<RolloutRow> rows = new ArrayList<>(out.size());
-    boolean filtered = s.topK > 0 || s.topP < 1 || s.minP > 0; // else every threshold is -inf: the whole vocabulary
-    for (int i = 0; i < out.size(); i++) {
-      Completion c = out.get(i);
-      rows.add(new RolloutRow(chosen[i / g], c.tokens(), c.truncated(), adv.advantages()[i], null, null, filtered ? c.thresholds() : null,
-          c.logprobs(), c.policyVersion()));
+    // else every threshold is -inf: the whole vocabulary (a rollout function's sampling is its own: full vocabulary)
+    boolean filtered = (s.topK > 0 || s.topP < 1 || s.minP > 0) && custom == null;
+    List<ScoredGroup> groups = new ArrayList<>(chosen.length);
+    for (int q = 0; q < chosen.length; q++) {
+      List<RolloutRow> rows = new ArrayList<>(g);
+      List<String> texts = new ArrayList<>(g);
+      double[][] v = new double[g][];
+      for (int m = 0; m < g; m++) {
+        Completion c = out.get(q * g + m);
+        rows.add(new RolloutRow(chosen[q], c.tokens(), c.truncated(), 0, null, null, filtered ? c.thresholds() : null, c.logprobs(),
+            custom == null ? c.policyVersion() : number, custom == null ? null : custom.get(q * g + m).envMask()));
+        texts.add(c.text());
+        v[m] = table.values()[q * g + m];
+      }
+      groups.add(new ScoredGroup(chosen[q], List.copyOf(rows), texts, v, false));
     }
-    Map<String, Double> metrics = new LinkedHashMap<>(CompletionStats.of(rows));
-    metrics.putAll(adv.metrics());
-    // samples a function could not score (returned null, threw, timed out: a NaN cell, never a silent 0)
-    for (int k = 0; k < rewards.rewards().size(); k++) {
-      metrics.put("rewards/" + rewards.rewards().get(k).name() + "/unscored", (double) (table.nulls()[k] + table.failures()[k]));
+    return groups;
+  }
+
+  /** Calls the rollout function on the round's prompts (each G times) and checks what comes back against TRL's contract. */
+  private List<RolloutFunction.Rollout> custom(int[] chosen, long number) {
+    int g = geo.numGenerations();
+    List<GrpoPrompt> repeated = new ArrayList<>();
+    for (int p : chosen) for (int m = 0; m < g; m++) repeated.add(prompts.get(p));
+    List<RolloutFunction.Rollout> rs;
+    try {
+      rs = rolloutFunction.run(repeated, new RolloutFunction.Context(generator, sampling, tokenizer, number));
+    } catch (Exception e) {
+      throw new IllegalStateException("rollout function failed on round " + (number + 1) + ": " + e, e);
     }
-    metrics.putAll(rewards.roundMetrics());
-    observer.accept(new Scored(number, samples, table.values(), adv.advantages(), metrics));
-    Collections.shuffle(rows, new java.util.Random(new SplittableRandom(seed * 31 + number).nextLong()));
-    return new Round(number, List.copyOf(rows), metrics);
+    String where = "rollout function, round " + (number + 1);
+    if (rs == null || rs.size() != repeated.size() || rs.contains(null)) {
+      throw new IllegalStateException(where + ": expected one rollout per input row (" + repeated.size() + " = " + chosen.length + " prompts x "
+          + g + "), got " + (rs == null ? "null" : rs.contains(null) ? "a different count or a null element" : rs.size()));
+    }
+    for (int i = 0; i < rs.size(); i++) {
+      RolloutFunction.Rollout r = rs.get(i);
+      String row = where + ", row " + i + " (" + repeated.get(i).origin() + ")";
+      if (r.completionIds() == null || r.completionIds().length == 0) throw new IllegalStateException(row + ": no completion ids");
+      if (r.promptIds() != null && !java.util.Arrays.equals(r.promptIds(), repeated.get(i).ids())) {
+        throw new IllegalStateException(row + ": prompt ids differ from the dataset prompt's " + repeated.get(i).ids().length
+            + " ids; put environment turns in the completion with env mask 0");
+      }
+      if (r.logprobs() != null && r.logprobs().length != r.completionIds().length) {
+        throw new IllegalStateException(row + ": " + r.logprobs().length + " log-probs for " + r.completionIds().length + " completion ids");
+      }
+      if (r.envMask() != null && r.envMask().length != r.completionIds().length) {
+        throw new IllegalStateException(row + ": env mask of " + r.envMask().length + " for " + r.completionIds().length + " completion ids");
+      }
+    }
+    return rs;
   }
 
   /** The prompt indices of round `number`: chunk (number mod R) of epoch (number / R)'s permutation. */
