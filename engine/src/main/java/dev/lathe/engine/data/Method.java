@@ -6,7 +6,7 @@ import java.util.stream.Collectors;
 
 /** Which trainer the rows are for: Axolotl's `rl:` value, or reward modelling (`reward_model: true`, no rl). */
 public enum Method {
-  DPO("dpo"), IPO("ipo"), SIMPO("simpo"), KTO("kto"), ORPO("orpo"), GRPO("grpo"), GDPO("gdpo"),
+  DPO("dpo"), IPO("ipo"), SIMPO("simpo"), KTO("kto"), ORPO("orpo"), GRPO("grpo"), GDPO("gdpo"), EBFT("ebft"),
   REWARD_MODEL("reward_model");
 
   public final String key;
@@ -45,8 +45,12 @@ public enum Method {
     return this == KTO;
   }
 
+  /**
+   * Rows are prompts (plus columns) for an online method, not encoded here: GRPO, GDPO and EBFT (whose
+   * rows also carry a ground truth, or raw `text` for strided mode; docs/ebft.md).
+   */
   public boolean isGrpo() {
-    return this == GRPO || this == GDPO;
+    return this == GRPO || this == GDPO || this == EBFT;
   }
 
   /** rl values whose types resolve in Axolotl's prompt_strategies/dpo package. */

@@ -23,6 +23,7 @@ public record TextExample(Method method, String prompt, String chosen, String re
   static TextExample of(Method m, Map<String, Object> row, String origin) {
     if (m.isGrpo()) {
       Object p = GrpoShapes.prompt(row, origin);
+      if (p == null && m == Method.EBFT && row.get("text") instanceof String t) p = t; // strided EBFT on raw text: the whole text is the document
       if (p == null) {
         throw new DataException("row " + origin + ": after its type, the row has no prompt; rl: " + m.key + " needs "
             + GrpoShapes.ACCEPTED + "; found: " + row.keySet());

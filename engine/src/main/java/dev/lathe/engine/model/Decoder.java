@@ -62,7 +62,15 @@ public final class Decoder extends Module {
     }
   }
 
-  public Tensor forward(Inputs in) {
+  public Tensor forward(Inputs in) { return forward(in, null, null, null); }
+
+  /**
+   * The forward with two additions for feature networks and block-parallel training (EBFT): an explicit
+   * mask (null = the usual causal/padding one; not with a cache) and the hidden states at HF's
+   * output_hidden_states indices (0 = embedding output, i = output of block i, layers() = the final,
+   * normed state) written into {@code states} (same length as {@code stateIndices}; null = none).
+   */
+  public Tensor forward(Inputs in, AttentionMask custom, int[] stateIndices, Tensor[] states) {
     long b = in.batch();
     long s = in.length();
     AttentionCache cache = in.cache();
@@ -71,9 +79,18 @@ public final class Decoder extends Module {
         : Tensors.arange(0, s, 1, dev.lathe.engine.tensor.DType.I64).unsqueeze(0).expand(b, s);
     Tensor x = embed.forward(in.ids()); // [b, s, h]
     Tensor[] cosSin = rotary.tables(positions, x.dtype());
-    AttentionMask mask = cache != null ? cache.mask(s, in.attentionMask(), in.sequenceIds(), spec.slidingWindow())
+    if (custom != null && cache != null) throw new IllegalArgumentException("an explicit attention mask cannot be combined with a KV cache");
+    AttentionMask mask = custom != null ? custom : cache != null ? cache.mask(s, in.attentionMask(), in.sequenceIds(), spec.slidingWindow())
         : AttentionMask.build(s, 0, in.attentionMask(), in.sequenceIds(), spec.slidingWindow());
-    if (checkpointing && cache == null && Grad.isEnabled()) {
+    if (stateIndices != null) {
+      for (int k = 0; k < stateIndices.length; k++) {
+        if (stateIndices[k] < 0 || stateIndices[k] > layers.size()) {
+          throw new IllegalArgumentException("hidden-state index " + stateIndices[k] + " is outside 0.." + layers.size());
+        }
+        if (stateIndices[k] == 0) states[k] = x;
+      }
+    }
+    if (checkpointing && cache == null && Grad.isEnabled() && stateIndices == null) {
       CheckpointedPass p = CheckpointedPass.forward(layerList(), x, cosSin, mask, adapters);
       pending.add(p);
       x = p.output();
@@ -84,10 +101,15 @@ public final class Decoder extends Module {
         try (Scope sc = Scope.open()) {
           x = sc.keep(layers.get(i).forward(x, cosSin, mask, cache == null ? null : cache.slot(i)));
         }
+        if (stateIndices != null && i + 1 < layers.size()) {
+          for (int k = 0; k < stateIndices.length; k++) if (stateIndices[k] == i + 1) states[k] = x;
+        }
       }
     }
     if (cache != null) cache.advance(s);
-    return norm.forward(x);
+    Tensor out = norm.forward(x);
+    if (stateIndices != null) for (int k = 0; k < stateIndices.length; k++) if (stateIndices[k] == layers.size()) states[k] = out;
+    return out;
   }
 
   private List<DecoderLayer> layerList() {

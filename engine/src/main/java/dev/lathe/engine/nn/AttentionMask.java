@@ -69,6 +69,15 @@ public final class AttentionMask {
     return new AttentionMask(allowed.logicalNot().unsqueeze(1).unsqueeze(1)); // [b, 1, 1, s, t]
   }
 
+  /**
+   * A mask given whole: allowed [b or 1, s, t] booleans (true = the query may see the key), for layouts
+   * the causal rule cannot express (EBFT's block-parallel sequences).
+   */
+  public static AttentionMask ofAllowed(Tensor allowed) {
+    if (allowed.dim() != 3) throw new IllegalArgumentException("an explicit mask is [b, s, t], got " + java.util.Arrays.toString(allowed.shape()));
+    return new AttentionMask(allowed.logicalNot().unsqueeze(1).unsqueeze(1));
+  }
+
   /** The fill value for blocked scores: very negative but finite, so fully padded rows stay NaN-free. */
   public static double fillValue(DType dt) {
     return dt == DType.F16 ? -65504.0 : -3.0e38;

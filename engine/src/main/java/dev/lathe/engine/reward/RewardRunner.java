@@ -19,6 +19,9 @@ public interface RewardRunner extends AutoCloseable {
   /** The functions, in column order. */
   List<Reward> rewards();
 
+  /** Extra metrics of the last scored round (e.g. EBFT's ebft/*), logged with the round's; none by default. */
+  default java.util.Map<String, Double> roundMetrics() { return java.util.Map.of(); }
+
   @Override
   default void close() {}
 

@@ -62,6 +62,7 @@ object ConfigRun {
     fun preprocessInputs(file: Path): PreprocessInputs {
         val (data, tokDir, warnings) = when (val c = dev.lathe.scripts.config.ConfigBinder.readAny(file)) {
             is dev.lathe.scripts.config.GrpoConfig -> Triple(c.data, c.tokenizerDir, c.warnings)
+            is dev.lathe.scripts.config.EbftConfig -> Triple(c.data, c.tokenizerDir, c.warnings)
             else -> (c as TrainConfig).let { Triple(it.data, it.tokenizerDir, it.warnings) }
         }
         warnings.forEach { System.err.println("warning: $it") }

@@ -60,14 +60,16 @@ object GrpoRun {
     private fun policy(cfg: GrpoConfig): CausalLM = PolicyModel.load(cfg.baseModel, cfg.lora, cfg.loraModelDir)
 
     /** The tokenizer's EOS and generation_config.json's eos_token_id(s). */
-    fun eosIds(cfg: GrpoConfig, tok: Tokenizer): Set<Int> {
+    fun eosIds(cfg: GrpoConfig, tok: Tokenizer): Set<Int> = eosIds(cfg.baseModel, tok)
+
+    fun eosIds(baseModel: java.nio.file.Path, tok: Tokenizer): Set<Int> {
         val eos = mutableSetOf<Int>()
         tok.eosToken()?.let { tok.tokenToId(it) }?.takeIf { it >= 0 }?.let { eos += it }
-        val gc = cfg.baseModel.resolve("generation_config.json")
+        val gc = baseModel.resolve("generation_config.json")
         if (Files.isRegularFile(gc)) eos += GenerationConfig.read(gc).eosTokenIds()
         return eos
     }
 
-    private fun padId(tok: Tokenizer): Int =
+    fun padId(tok: Tokenizer): Int =
         listOfNotNull(tok.padToken(), tok.eosToken()).map { tok.tokenToId(it) }.firstOrNull { it >= 0 } ?: 0
 }

@@ -19,7 +19,7 @@ import dev.lathe.scripts.config.TrainConfig
 /** `lathe train CONFIG.yml`: an Axolotl-style config, read strictly, trained by the method's trainer. */
 class TrainCommand : CliktCommand(name = "train") {
     override fun help(context: Context) =
-        "Train from an Axolotl-style YAML config (rl: dpo | ipo | kto | orpo | simpo | grpo | gdpo, or reward_model: true)"
+        "Train from an Axolotl-style YAML config (rl: dpo | ipo | kto | orpo | simpo | grpo | gdpo | ebft, or reward_model: true)"
 
     private val config by argument("CONFIG", help = "the YAML config").path(mustExist = true, canBeDir = false)
     private val check by option("--check", help = "only read and check the config, then print what would run").flag()
@@ -36,6 +36,13 @@ class TrainCommand : CliktCommand(name = "train") {
                     throw UsageError("rl: ${cfg.method.key} does not run data-parallel yet (--num-processes / torchrun variables); run it in one process")
                 }
                 GrpoRun.run(cfg)
+            }
+            is dev.lathe.scripts.config.EbftConfig -> {
+                cfg.warnings.forEach { echo("warning: $it", err = true) }
+                echo(EbftRun.summary(cfg), err = true)
+                if (check) return
+                if (numProcesses > 1 || Rendezvous.inEnvironment(System.getenv())) throw UsageError("rl: ebft does not run data-parallel yet; run it in one process")
+                EbftRun.run(cfg)
             }
             is TrainConfig -> trainOffline(cfg)
         }

@@ -11,12 +11,12 @@ import java.nio.file.Path
 object ConfigBinder {
     fun read(file: Path): TrainConfig = bind(YamlDoc.read(file.toAbsolutePath().normalize()))
 
-    /** A preference/reward-model config (TrainConfig) or an rl: grpo | gdpo one (GrpoConfig). */
+    /** A preference/reward-model config (TrainConfig), an rl: grpo | gdpo one (GrpoConfig) or an rl: ebft one (EbftConfig). */
     fun readAny(file: Path): Any = bindAny(YamlDoc.read(file.toAbsolutePath().normalize()))
 
     fun bind(doc: YamlDoc): TrainConfig = when (val c = bindAny(doc)) {
         is TrainConfig -> c
-        else -> throw ConfigException("${doc.file}: rl: ${(c as GrpoConfig).method.key} is an online method; read it with ConfigBinder.readAny")
+        else -> throw ConfigException("${doc.file}: rl: ${(c as? GrpoConfig)?.method?.key ?: "ebft"} is an online method; read it with ConfigBinder.readAny")
     }
 
     fun bindAny(doc: YamlDoc): Any {
@@ -31,6 +31,7 @@ object ConfigBinder {
         val boundData = DataBinding.bind(top, baseDir)
         val data = boundData.config
         val method = data.method
+        if (method == Method.EBFT) return EbftBinding.bind(top, trl, boundData, warnings)
         if (method.isGrpo()) return bindGrpo(top, trl, boundData, warnings)
         val loss = MethodBinding.loss(top, trl, method)
         MethodBinding.inapplicable(top, method, warnings)

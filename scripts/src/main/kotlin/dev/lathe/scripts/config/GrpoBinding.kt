@@ -9,7 +9,8 @@ import dev.lathe.engine.train.methods.ReferenceKind
 
 /**
  * The `trl:` keys of rl: grpo | gdpo (grpo-spec §2) -> GrpoSettings and the GRPO loss, with Axolotl's
- * defaults and precedence. Keys of work not done yet (vLLM, the async family, rollout_func, NeMo Gym,
+ * defaults and precedence; the async keys (async_prefetch & co., IS correction, OPSM) are AsyncBinding's.
+ * Keys of work not done yet (vLLM, the rest of the async family, rollout_func, NeMo Gym,
  * EBFT, Liger) are refused with a message saying so, rather than silently ignored.
  */
 object GrpoBinding {
@@ -28,12 +29,13 @@ object GrpoBinding {
         "use_liger_loss" to "the Liger fused GRPO loss $LATER (Lathe's loss never materialises [b, s, v] anyway)",
     )
     /** Keys a GRPO config may not carry at the top level (later work). */
-    private val REFUSED_TOP = mapOf("ebft" to "EBFT $LATER", "vllm" to "vLLM serving $LATER")
+    private val REFUSED_TOP = mapOf("ebft" to "the `ebft:` block belongs to rl: ebft", "vllm" to "vLLM serving $LATER")
 
     fun bind(top: ConfigNode, trl: ConfigNode?, method: Method, hasAdapter: Boolean, separateRef: Boolean, warnings: MutableList<String>,
              rewards: (ConfigNode) -> List<Reward>): Bound {
         refuse(top, trl)
-        val t = trl ?: throw ConfigException("${top.where("rl")}: rl: ${method.key} needs a `trl:` block with at least `reward_funcs`")
+        val t = trl ?: if (method == Method.EBFT) ConfigNode(top.doc, "trl", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode())
+            else throw ConfigException("${top.where("rl")}: rl: ${method.key} needs a `trl:` block with at least `reward_funcs`")
         val s = settings(t, method, warnings)
         val async = AsyncBinding.bind(t, warnings) // async_prefetch & co., IS correction, off-policy masking
         s.async = async.settings
@@ -140,7 +142,7 @@ object GrpoBinding {
             if (key == "use_vllm" && v.isBoolean && !v.asBoolean()) continue
             throw ConfigException("${trl.where(key)}: trl.$key: $why")
         }
-        for ((key, why) in REFUSED_TOP) if (top.raw(key) != null) throw ConfigException("${top.where(key)}: `$key`: $why")
+        for ((key, why) in REFUSED_TOP) if (top.raw(key) != null && !(key == "ebft" && top.string("rl") == "ebft")) throw ConfigException("${top.where(key)}: `$key`: $why")
         top.node.properties().map { it.key }.firstOrNull { it.startsWith("nemo_gym") }?.let {
             throw ConfigException("${top.where(it)}: `$it`: NeMo Gym environments $LATER")
         }

@@ -125,7 +125,7 @@ fun rewardStats(model: CausalLM, tokenizerDir: Path, prompts: List<GrpoPrompt>, 
     }
 }
 
-private fun eosIds(model: Path, tok: Tokenizer): Set<Int> {
+internal fun eosIds(model: Path, tok: Tokenizer): Set<Int> {
     val eos = mutableSetOf<Int>()
     tok.eosToken()?.let { tok.tokenToId(it) }?.takeIf { it >= 0 }?.let { eos += it }
     val gc = model.resolve("generation_config.json")
@@ -133,4 +133,4 @@ private fun eosIds(model: Path, tok: Tokenizer): Set<Int> {
     return eos
 }
 
-private fun padId(tok: Tokenizer): Int = listOfNotNull(tok.padToken(), tok.eosToken()).map { tok.tokenToId(it) }.firstOrNull { it >= 0 } ?: 0
+internal fun padId(tok: Tokenizer): Int = listOfNotNull(tok.padToken(), tok.eosToken()).map { tok.tokenToId(it) }.firstOrNull { it >= 0 } ?: 0

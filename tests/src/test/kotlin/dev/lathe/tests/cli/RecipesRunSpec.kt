@@ -10,7 +10,7 @@ import java.nio.file.Files
 /**
  * The README's first commands run in CI: the quickstart (scaled down by its own length argument, in a
  * fresh JVM as `lathe run` starts it, since it exits 1 when held-out accuracy stays low) and the XOR
- * recipe; and every .yml config under recipes/ is trained by MethodYamlSpec (offline methods) or GrpoYamlSpec (online ones).
+ * recipe; and every .yml config under recipes/ is trained by a *YamlSpec (MethodYamlSpec, GrpoYamlSpec, EbftYamlSpec, ...).
  */
 class RecipesRunSpec : StringSpec({
     val repo = repoRoot()
@@ -31,12 +31,14 @@ class RecipesRunSpec : StringSpec({
         r.exitCode shouldBe 0
     }
 
-    "every recipes/*.yml is trained by MethodYamlSpec or GrpoYamlSpec" {
+    "every recipes/*.yml is trained by one of the *YamlSpec files" {
         val ymls = Files.list(repo.resolve("recipes")).use { s -> s.map { it.fileName.toString() }.filter { it.endsWith(".yml") }.toList() }
-        val spec = Files.readString(repo.resolve("tests/src/test/kotlin/dev/lathe/tests/methods/MethodYamlSpec.kt"))
-        val run = Regex("""run\("([a-z0-9-]+)"\)""").findAll(spec).map { "${it.groupValues[1]}.yml" }.toSet() +
-            Regex(""""recipes/([a-z0-9-]+\.yml):""").findAll(Files.readString(repo.resolve("tests/src/test/kotlin/dev/lathe/tests/methods/GrpoYamlSpec.kt")))
-                .map { it.groupValues[1] }.toSet()
+        val specs = Files.walk(repo.resolve("tests/src/test/kotlin")).use { s -> s.filter { it.fileName.toString().endsWith("YamlSpec.kt") }.toList() }
+        val run = specs.flatMap { f ->
+            val text = Files.readString(f)
+            Regex("""run\("([a-z0-9-]+)"\)""").findAll(text).map { "${it.groupValues[1]}.yml" }.toList() +
+                Regex(""""recipes/([a-z0-9-]+\.yml)""").findAll(text).map { it.groupValues[1] }.toList()
+        }.toSet()
         run shouldContainAll ymls
     }
 })

@@ -95,14 +95,17 @@ public final class GrpoTraining {
     var run = new TrainLoop<>(loop, new PolicyState(model, baseModelDir), new GrpoStep(model, loss, grpo.temperature, log), feed, null).log(log);
     if (syncAlpha != null) run.onStepEnd(step -> sync(ref, step));
     if (producer != null) run.onStepEnd(producer::afterUpdate);
-    if (!evalPrompts.isEmpty()) { // always on the live weights, never an async snapshot
+    if (!evalPrompts.isEmpty()) {
+      // in process on the live weights: never an async snapshot, and never a server whose weight versions
+      // are tagged by rounds (an eval between syncs would score stale weights there)
       int g = grpo.numGenerationsEval != null ? grpo.numGenerationsEval : grpo.numGenerations;
-      run.evaluator(new GrpoEval(evalPrompts, engine(), sampling.withSamples(g), rewards, adv, geo.perRoundPrompts())::run);
+      var live = new Generator(model, tokenizer, padId);
+      run.evaluator(new GrpoEval(evalPrompts, live::generate, sampling.withSamples(g), rewards, adv, geo.perRoundPrompts())::run);
     }
     return run.run();
   }
 
-  /** The rollout engine of synchronous rounds and of evaluation: the server when set, else in process on the policy. */
+  /** The rollout engine of synchronous rounds: the server when set, else in process on the policy. */
   private dev.lathe.engine.generate.RolloutEngine engine() {
     return rollouts != null ? rollouts : new Generator(model, tokenizer, padId)::generate;
   }

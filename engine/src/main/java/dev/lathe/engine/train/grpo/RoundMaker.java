@@ -82,6 +82,7 @@ final class RoundMaker {
     }
     Map<String, Double> metrics = new LinkedHashMap<>(CompletionStats.of(rows));
     metrics.putAll(adv.metrics());
+    metrics.putAll(rewards.roundMetrics());
     observer.accept(new Scored(number, samples, table.values(), adv.advantages(), metrics));
     Collections.shuffle(rows, new java.util.Random(new SplittableRandom(seed * 31 + number).nextLong()));
     return new Round(number, List.copyOf(rows), metrics);
