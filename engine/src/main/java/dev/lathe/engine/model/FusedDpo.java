@@ -1,8 +1,7 @@
 package dev.lathe.engine.model;
 
 import dev.lathe.engine.tensor.Tensor;
-import dev.lathe.engine.tensor.Tensors;
-import dev.lathe.ffi.Ops;
+import dev.lathe.engine.tensor.Fused;
 
 /**
  * Sigmoid DPO loss taken straight from final hidden states and the lm_head weight, with the output
@@ -35,9 +34,7 @@ public final class FusedDpo {
    */
   public static Result sigmoid(Tensor hidden, Tensor weight, Tensor labels, Tensor seq, Tensor ref, double beta,
       double labelSmoothing, double scale) {
-    long[] r = Ops.fusedDpoSigmoid(hidden.handle(), weight.handle(), labels.handle(), seq.handle(), ref.handle(), beta,
-        labelSmoothing, scale);
-    Tensor[] out = Tensors.adopt(r);
+    Tensor[] out = Fused.dpoSigmoid(hidden, weight, labels, seq, ref, beta, labelSmoothing, scale);
     return new Result(out[0], out[1], out[2]);
   }
 }
