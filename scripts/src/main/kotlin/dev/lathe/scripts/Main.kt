@@ -61,10 +61,9 @@ fun main(args: Array<String>) {
 }
 
 /**
- * SLF4J's own start-up notes ("No SLF4J providers were found", "Ignoring binding found at
- * kotlin-main-kts.jar": that jar bundles a 1.x binder) are warnings about the classpath, not about the
- * user's run; only SLF4J's errors are shown. Lathe logs nothing through SLF4J (Jetty and DJL do, and
- * without a provider their logs are dropped, as intended for a CLI).
+ * SLF4J's own start-up notes (e.g. "Ignoring binding found at kotlin-main-kts.jar": that jar bundles a
+ * 1.x binder) are warnings about the classpath, not about the user's run; only SLF4J's errors are shown.
+ * Jetty's and DJL's SLF4J logs go to java.util.logging through slf4j-jdk14 (engine/pom.xml).
  */
 private fun quietSlf4j() {
     if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR")

@@ -49,12 +49,13 @@ final class ChatApi {
     boolean logprobs = Fields.bool(body, "logprobs", false);
     boolean asIds = Fields.bool(body, "return_tokens_as_token_ids", false);
     String model = Fields.string(body, "model", ctx.model.name());
-    List<Completion> out = ctx.generate(ex, new GenJob(List.of(prompt), s, adapter));
     String id = ctx.nextId("chatcmpl");
     if (Fields.bool(body, "stream", false)) {
-      stream(ex, id, model, out, List.of(prompt), logprobs, asIds, body.path("stream_options").path("include_usage").asBoolean(false));
+      stream(ex, id, model, new GenJob(List.of(prompt), s, adapter, true), List.of(prompt), logprobs, asIds,
+          body.path("stream_options").path("include_usage").asBoolean(false));
       return;
     }
+    List<Completion> out = ctx.generate(ex, new GenJob(List.of(prompt), s, adapter));
     List<Object> choices = new ArrayList<>();
     for (int i = 0; i < out.size(); i++) {
       Completion c = out.get(i);
@@ -124,19 +125,35 @@ final class ChatApi {
     return ids;
   }
 
-  private void stream(Exchange ex, String id, String model, List<Completion> out, List<int[]> prompts, boolean logprobs,
+  private void stream(Exchange ex, String id, String model, GenJob job, List<int[]> prompts, boolean logprobs,
       boolean asIds, boolean usage) throws Exception {
-    Exchange.Events ev = ex.events();
-    for (int i = 0; i < out.size(); i++) {
-      Completion c = out.get(i);
-      ev.send(chunk(id, model, i, Map.of("role", "assistant", "content", ""), null, null, List.of()));
-      List<String> deltas = Choices.deltas(c, ctx.model.tokenizer());
-      for (int k = 0; k < deltas.size(); k++) {
-        Object lp = logprobs ? Choices.chatLogprobs(c, ctx.model.tokenizer(), asIds, k, k + 1) : null;
-        String finish = k == deltas.size() - 1 ? Choices.finishReason(c) : null;
-        ev.send(chunk(id, model, i, Map.of("content", deltas.get(k)), lp, finish, List.of(c.tokens()[k])));
+    boolean[] opened = new boolean[job.rows()];
+    List<Completion> out = ctx.stream(ex, job, new ServeContext.StreamSink() {
+      @Override
+      public void token(int choice, int token, float lp, String delta) throws java.io.IOException {
+        open(choice);
+        Object lps = null;
+        if (logprobs) {
+          Completion one = new Completion(0, 0, new int[]{token}, null, new float[]{lp}, "length");
+          lps = Choices.chatLogprobs(one, ctx.model.tokenizer(), asIds, 0, 1);
+        }
+        ex.events().send(chunk(id, model, choice, Map.of("content", delta), lps, null, List.of(token)));
       }
-    }
+
+      @Override
+      public void done(int choice, Completion c, String delta) throws java.io.IOException {
+        open(choice);
+        ex.events().send(chunk(id, model, choice, Map.of("content", delta), null, Choices.finishReason(c), List.of()));
+      }
+
+      // OpenAI's first chunk of a choice carries the role
+      private void open(int choice) throws java.io.IOException {
+        if (opened[choice]) return;
+        opened[choice] = true;
+        ex.events().send(chunk(id, model, choice, Map.of("role", "assistant", "content", ""), null, null, List.of()));
+      }
+    });
+    Exchange.Events ev = ex.events();
     if (usage) {
       Map<String, Object> r = head(id, model, "chat.completion.chunk");
       r.put("choices", List.of());

@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Pieces of OpenAI/vLLM responses built from {@link Completion}s: finish reasons, log-probs, usage, text deltas. */
+/** Pieces of OpenAI/vLLM responses built from {@link Completion}s: finish reasons, log-probs, usage. */
 final class Choices {
   private Choices() {}
 
@@ -80,28 +80,5 @@ final class Choices {
     u.put("completion_tokens", c);
     u.put("total_tokens", p + c);
     return u;
-  }
-
-  /**
-   * Splits a finished completion's text into one delta per token for streaming: delta k is what decoding
-   * tokens 0..k adds, clamped to the final text (cut before a stop string), so the deltas concatenate to
-   * exactly the non-streamed text; a token ending inside a multi-byte character contributes "" until the
-   * character completes.
-   */
-  static List<String> deltas(Completion c, Tokenizer tok) {
-    String target = c.text() == null ? "" : c.text();
-    List<String> out = new ArrayList<>();
-    int emitted = 0;
-    int[] ids = c.tokens();
-    for (int k = 0; k < ids.length; k++) {
-      String full = tok.decode(java.util.Arrays.copyOf(ids, k + 1), true);
-      int common = 0;
-      while (common < full.length() && common < target.length() && full.charAt(common) == target.charAt(common)) common++;
-      int upTo = Math.max(emitted, common);
-      if (k == ids.length - 1) upTo = target.length();
-      out.add(target.substring(emitted, upTo));
-      emitted = upTo;
-    }
-    return out;
   }
 }

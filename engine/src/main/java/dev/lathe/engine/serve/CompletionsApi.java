@@ -52,9 +52,9 @@ final class CompletionsApi {
     boolean stream = Fields.bool(body, "stream", false);
     boolean usageInStream = body.path("stream_options").path("include_usage").asBoolean(false);
     String model = Fields.string(body, "model", ctx.model.name());
-    List<Completion> out = ctx.generate(ex, new GenJob(prompts, s, adapter));
     String id = ctx.nextId("cmpl");
     if (!stream) {
+      List<Completion> out = ctx.generate(ex, new GenJob(prompts, s, adapter));
       List<Object> choices = new ArrayList<>();
       for (int i = 0; i < out.size(); i++) choices.add(choice(i, out.get(i), prompts, logprobs >= 0, asIds));
       Map<String, Object> r = head(id, model);
@@ -63,22 +63,31 @@ final class CompletionsApi {
       ex.send(200, r);
       return;
     }
-    Exchange.Events ev = ex.events();
-    for (int i = 0; i < out.size(); i++) {
-      Completion c = out.get(i);
-      List<String> deltas = Choices.deltas(c, ctx.model.tokenizer());
-      for (int k = 0; k < deltas.size(); k++) {
-        Map<String, Object> ch = new LinkedHashMap<>();
-        ch.put("index", i);
-        ch.put("text", deltas.get(k));
-        ch.put("logprobs", logprobs < 0 ? null : Choices.completionLogprobs(slice(c, k), ctx.model.tokenizer(), asIds));
-        ch.put("finish_reason", k == deltas.size() - 1 ? Choices.finishReason(c) : null);
-        ch.put("token_ids", List.of(c.tokens()[k]));
-        Map<String, Object> chunk = head(id, model);
-        chunk.put("choices", List.of(ch));
-        ev.send(chunk);
+    List<Completion> out = ctx.stream(ex, new GenJob(prompts, s, adapter, true), new ServeContext.StreamSink() {
+      @Override
+      public void token(int choice, int token, float lp, String delta) throws java.io.IOException {
+        Completion one = new Completion(0, 0, new int[]{token}, null, new float[]{lp}, "length");
+        ex.events().send(chunk(choice, delta, logprobs < 0 ? null : Choices.completionLogprobs(one, ctx.model.tokenizer(), asIds), null, List.of(token)));
       }
-    }
+
+      @Override
+      public void done(int choice, Completion c, String delta) throws java.io.IOException {
+        ex.events().send(chunk(choice, delta, null, Choices.finishReason(c), List.of()));
+      }
+
+      private Map<String, Object> chunk(int choice, String text, Object lp, String finish, List<Integer> ids) {
+        Map<String, Object> ch = new LinkedHashMap<>();
+        ch.put("index", choice);
+        ch.put("text", text);
+        ch.put("logprobs", lp);
+        ch.put("finish_reason", finish);
+        ch.put("token_ids", ids);
+        Map<String, Object> c = head(id, model);
+        c.put("choices", List.of(ch));
+        return c;
+      }
+    });
+    Exchange.Events ev = ex.events();
     if (usageInStream) {
       Map<String, Object> chunk = head(id, model);
       chunk.put("choices", List.of());
@@ -109,11 +118,6 @@ final class CompletionsApi {
     ch.put("generation_token_ids", Choices.ints(c.tokens()));
     ch.put("generation_log_probs", Choices.floats(c.logprobs()));
     return ch;
-  }
-
-  // one token of a completion, for a streamed chunk's log-probs
-  private static Completion slice(Completion c, int k) {
-    return new Completion(c.prompt(), c.sample(), new int[]{c.tokens()[k]}, null, new float[]{c.logprobs()[k]}, c.finishReason());
   }
 
   private List<int[]> prompts(JsonNode body, boolean addSpecial) {

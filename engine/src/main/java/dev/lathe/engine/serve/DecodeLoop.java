@@ -1,27 +1,35 @@
 package dev.lathe.engine.serve;
 
 import dev.lathe.engine.generate.Completion;
-import dev.lathe.engine.generate.Generator;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
+import dev.lathe.engine.generate.DecodeEngine;
+import dev.lathe.engine.generate.Listener;
+import dev.lathe.engine.generate.Request;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The one thread that owns the served model's tensors. HTTP threads submit {@link GenJob}s and
- * control tasks (adapter swap, weight update) into one FIFO; the thread runs control tasks in order and
- * gathers queued jobs that share their sampling settings into one batch for the rollout engine
- * ({@code Generator.generate}: one left-padded prefill, KV-cached decode).
+ * The one thread that owns the served model's tensors. It steps the continuous-batching
+ * {@link DecodeEngine}: HTTP threads submit {@link GenJob}s and control tasks (adapter swap, weight
+ * update) into one FIFO, and between decode steps the thread moves queued jobs into the engine, where
+ * their rows join the running batch at the next step and leave it when they finish, each with its own
+ * sampling settings.
  *
- * <p>Admission is bounded in rows (prompts x n) queued or running: past {@code maxQueuedRows} a
- * submit fails with {@link Overloaded} (HTTP 503 + Retry-After) instead of growing a queue, and a batch
- * never exceeds {@code maxBatchRows}, so the KV cache is bounded by maxBatchRows x max_model_len.
+ * <p>The LoRA slot is on or off for the whole model, so a job that wants the other setting, and a
+ * control task, wait until the running jobs finish (nothing queued behind them is admitted meanwhile,
+ * which keeps FIFO order and keeps a weight update from landing mid-generation).
+ *
+ * <p>Admission is bounded in rows (prompts x n) queued or running: past {@code maxQueuedRows} a submit
+ * fails with {@link Overloaded} (HTTP 503 + Retry-After) instead of growing a queue; at most
+ * {@code maxBatchRows} rows decode at once, so the KV cache is bounded by maxBatchRows x max_model_len.
  */
 public final class DecodeLoop implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(DecodeLoop.class.getName());
@@ -34,9 +42,15 @@ public final class DecodeLoop implements AutoCloseable {
   private final AtomicInteger pendingRows = new AtomicInteger();
   private final AtomicLong cancelledJobs = new AtomicLong();
   private final AtomicLong completionTokens = new AtomicLong();
-  private final AtomicLong batches = new AtomicLong();
+  private final AtomicLong steps = new AtomicLong();
+  private final AtomicInteger liveRows = new AtomicInteger();
   private final Thread thread;
   private volatile boolean accepting = true;
+  // decode thread only
+  private DecodeEngine engine;
+  private final Set<GenJob> running = Collections.newSetFromMap(new IdentityHashMap<>()); // admitted, not complete
+  private int runningJobs;
+  private boolean adapterOn;
 
   public DecodeLoop(ServedModel served, int maxQueuedRows, int maxBatchRows) {
     if (maxBatchRows < 1 || maxQueuedRows < maxBatchRows) {
@@ -51,22 +65,22 @@ public final class DecodeLoop implements AutoCloseable {
     thread.start();
   }
 
-  /** Queues a job or throws Overloaded; a single job larger than a batch is a bad request. */
+  /** Queues a job or throws Overloaded; a prompt whose n rows exceed the batch is a bad request. */
   public GenJob submit(GenJob job) {
     int rows = job.rows();
-    if (rows > maxBatchRows) {
-      throw new BadRequest("n", "prompts x n = " + rows + " rows exceeds the server's batch limit of " + maxBatchRows);
+    if (job.sampling.numSamples() > maxBatchRows) {
+      throw new BadRequest("n", "n = " + job.sampling.numSamples() + " rows per prompt exceeds the server's batch limit of " + maxBatchRows);
     }
     if (!accepting) throw new Overloaded("the server is shutting down", 5);
-    if (pendingRows.addAndGet(rows) > maxQueuedRows) {
-      pendingRows.addAndGet(-rows);
+    if (rows > maxQueuedRows || pendingRows.addAndGet(rows) > maxQueuedRows) {
+      if (rows <= maxQueuedRows) pendingRows.addAndGet(-rows);
       throw new Overloaded("the generation queue is full (" + maxQueuedRows + " rows queued or running)", 1);
     }
     queue.add(job);
     return job;
   }
 
-  /** Runs task on the decode thread after everything queued before it; its exception completes the future. */
+  /** Runs task on the decode thread once everything queued before it has finished; its exception completes the future. */
   public <T> CompletableFuture<T> control(Callable<T> task) {
     CompletableFuture<T> f = new CompletableFuture<>();
     if (!accepting) throw new Overloaded("the server is shutting down", 5);
@@ -81,83 +95,115 @@ public final class DecodeLoop implements AutoCloseable {
   }
 
   private void loop() {
-    Generator gen = served.generator();
-    while (true) {
-      Object head;
-      try {
-        head = queue.take();
-      } catch (InterruptedException e) {
-        return;
+    engine = served.engine(maxBatchRows, maxQueuedRows);
+    try {
+      boolean stopping = false;
+      while (true) {
+        if (!stopping) stopping = admit();
+        if (runningJobs > 0) {
+          step();
+        } else if (stopping) {
+          return;
+        }
       }
-      if (head == STOP) return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      engine.close();
+    }
+  }
+
+  // moves queued work into the engine until something must wait for the running jobs; true on STOP
+  private boolean admit() throws InterruptedException {
+    while (true) {
+      Object head = runningJobs == 0 ? queue.poll(1, TimeUnit.SECONDS) : queue.peek();
+      if (head == null) return false;
+      if (runningJobs == 0) queue.addFirst(head); // polled only to block; decide below like a peek
+      if (head == STOP) {
+        if (runningJobs > 0) return false;
+        queue.remove(head);
+        return true;
+      }
       if (head instanceof Runnable r) {
+        if (runningJobs > 0) return false;
+        queue.remove(head);
         r.run();
         continue;
       }
-      List<GenJob> batch = gather((GenJob) head);
-      if (!batch.isEmpty()) run(gen, batch);
-    }
-  }
-
-  // the head job plus later queued jobs it batches with, up to maxBatchRows; never past a control task
-  private List<GenJob> gather(GenJob head) {
-    List<GenJob> batch = new ArrayList<>();
-    int rows = 0;
-    if (!dropIfCancelled(head)) {
-      batch.add(head);
-      rows = head.rows();
-    }
-    for (Iterator<Object> it = queue.iterator(); it.hasNext(); ) {
-      Object o = it.next();
-      if (!(o instanceof GenJob j)) break;
-      if (dropIfCancelled(j)) {
+      GenJob j = (GenJob) head;
+      if (j.cancelled()) {
         queue.remove(j);
+        pendingRows.addAndGet(-j.rows());
+        cancelledJobs.incrementAndGet();
         continue;
       }
-      if ((batch.isEmpty() || j.batchesWith(batch.getFirst())) && rows + j.rows() <= maxBatchRows && queue.remove(j)) {
-        batch.add(j);
-        rows += j.rows();
-      }
+      if (runningJobs > 0 && j.adapter != adapterOn) return false;
+      queue.remove(j);
+      start(j);
     }
-    return batch;
   }
 
-  private boolean dropIfCancelled(GenJob j) {
-    if (!j.cancelled()) return false;
-    pendingRows.addAndGet(-j.rows());
-    cancelledJobs.incrementAndGet();
-    return true;
-  }
-
-  private void run(Generator gen, List<GenJob> batch) {
-    List<int[]> prompts = new ArrayList<>();
-    for (GenJob j : batch) prompts.addAll(j.prompts);
-    int n = batch.getFirst().sampling.numSamples();
+  private void start(GenJob j) {
+    if (runningJobs == 0) served.adapters().enable(j.adapter);
+    adapterOn = j.adapter;
+    runningJobs++;
+    running.add(j);
+    Runnable allDone = () -> {
+      running.remove(j);
+      runningJobs--;
+      pendingRows.addAndGet(-j.rows());
+      if (j.endedCancelled()) cancelledJobs.incrementAndGet();
+    };
     try {
-      served.adapters().enable(batch.getFirst().adapter);
-      List<Completion> out = gen.generate(prompts, batch.getFirst().sampling);
-      batches.incrementAndGet();
-      int at = 0;
-      int firstPrompt = 0;
-      for (GenJob j : batch) {
-        int k = j.prompts.size() * n;
-        List<Completion> mine = new ArrayList<>(k);
-        for (Completion c : out.subList(at, at + k)) {
-          // prompt indices are the batch's; the job knows only its own prompts
-          mine.add(new Completion(c.prompt() - firstPrompt, c.sample(), c.tokens(), c.text(), c.logprobs(), c.finishReason(),
-              c.promptIds(), c.thresholds(), c.policyVersion()));
-          completionTokens.addAndGet(c.tokens().length);
-        }
-        at += k;
-        firstPrompt += j.prompts.size();
-        j.result.complete(mine);
+      for (int p = 0; p < j.prompts.size(); p++) {
+        j.track(engine.submit(new Request(p, j.prompts.get(p), j.sampling, 0, counting(j.listener(p, allDone)))));
       }
-    } catch (Throwable t) {
-      LOG.log(Level.WARNING, "generation failed for a batch of " + batch.size() + " requests", t);
-      for (GenJob j : batch) j.result.completeExceptionally(t);
-    } finally {
-      for (GenJob j : batch) pendingRows.addAndGet(-j.rows());
+    } catch (RuntimeException e) {
+      // the engine refused (not expected within the limits SamplingFields checks): fail the job (its caller
+      // answers 500), then cancel the prompts already in the engine
+      j.result.completeExceptionally(e);
+      j.cancel();
+      running.remove(j);
+      runningJobs--;
+      pendingRows.addAndGet(-j.rows());
+      LOG.log(Level.WARNING, "the decode engine refused a request", e);
     }
+  }
+
+  private Listener counting(Listener l) {
+    return new Listener() {
+      @Override
+      public void token(int sample, int token, float logprob) {
+        completionTokens.incrementAndGet();
+        l.token(sample, token, logprob);
+      }
+
+      @Override
+      public void finished(Completion c) { l.finished(c); }
+    };
+  }
+
+  private void step() {
+    try {
+      engine.step();
+      steps.incrementAndGet();
+      liveRows.set(engine.liveRows());
+    } catch (RuntimeException e) {
+      // a failed step leaves the engine's rows undefined: fail every running job and start a fresh engine
+      LOG.log(Level.WARNING, "a decode step failed; failing " + runningJobs + " running requests", e);
+      engine.close();
+      engine = served.engine(maxBatchRows, maxQueuedRows);
+      failRunning(e);
+    }
+  }
+
+  private void failRunning(Throwable e) {
+    for (GenJob j : running) {
+      j.result.completeExceptionally(e);
+      pendingRows.addAndGet(-j.rows());
+    }
+    running.clear();
+    runningJobs = 0;
   }
 
   public int pendingRows() { return pendingRows.get(); }
@@ -166,11 +212,15 @@ public final class DecodeLoop implements AutoCloseable {
 
   public long completionTokens() { return completionTokens.get(); }
 
-  public long batches() { return batches.get(); }
+  /** Decode steps run so far. */
+  public long steps() { return steps.get(); }
+
+  /** Rows in the running batch after the last step. */
+  public int liveRows() { return liveRows.get(); }
 
   public boolean isAccepting() { return accepting; }
 
-  /** Refuses new work, finishes what is queued, then stops the thread (the served model stays open). */
+  /** Refuses new work, finishes what is queued and running, then stops the thread (the served model stays open). */
   @Override
   public void close() {
     accepting = false;

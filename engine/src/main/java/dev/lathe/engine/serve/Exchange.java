@@ -104,13 +104,17 @@ final class Exchange {
 
   void header(String name, String value) { response.getHeaders().put(name, value); }
 
-  /** Starts an event stream (200, text/event-stream); the status is committed with the first event. */
+  /** Starts (first call) or continues an event stream (200, text/event-stream); the status is committed with the first event. */
   Events events() {
+    if (events != null) return events;
     response.setStatus(200);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream");
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
-    return new Events();
+    events = new Events();
+    return events;
   }
+
+  private Events events;
 
   /** Server-sent events: "data: JSON\n\n" per event, "data: [DONE]\n\n" at the end, each flushed. */
   final class Events {

@@ -14,6 +14,15 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * the drain timeout), then the decode thread finishes its queue and the model is freed.
  */
 public final class LatheServer implements AutoCloseable {
+  // Jetty logs through SLF4J into java.util.logging (slf4j-jdk14, see engine/pom.xml). Its INFO lines
+  // (version banner, connector start/stop on every server) repeat what `lathe serve` prints itself, so
+  // only its warnings are shown unless a JUL configuration sets a level; held strongly (JUL keeps loggers weakly).
+  private static final java.util.logging.Logger JETTY_LOG = java.util.logging.Logger.getLogger("org.eclipse.jetty");
+
+  static {
+    if (JETTY_LOG.getLevel() == null) JETTY_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
   /**
    * @param port 0 = any free port (see {@link #port()})
    * @param maxQueuedRows rows (prompts x n) admitted at once before 503

@@ -72,6 +72,58 @@ final class ServeContext {
     }
   }
 
+  /** What a streaming API writes per decode step: one choice's token (with its text delta) or its end. */
+  interface StreamSink {
+    void token(int choice, int token, float logprob, String delta) throws java.io.IOException;
+
+    void done(int choice, Completion c, String delta) throws java.io.IOException;
+  }
+
+  /**
+   * Submits a streaming job and hands each sampled token to sink as the decode thread produces it (one
+   * event per decode step and row), then returns the completions. A client that leaves (probe or failed
+   * write) cancels the job, whose rows then leave the running batch at the next step.
+   */
+  List<Completion> stream(Exchange ex, GenJob job, StreamSink sink) throws Exception {
+    loop.submit(job);
+    ex.onFailure(job::cancel);
+    StreamText[] texts = new StreamText[job.rows()];
+    try {
+      while (true) {
+        Object e = job.events().poll(CLIENT_POLL_MILLIS, TimeUnit.MILLISECONDS);
+        if (e == null) {
+          // events are queued before the future completes, so done + empty means nothing more will come
+          if (job.result().isDone() && job.events().isEmpty()) break;
+          if (ex.clientGone()) {
+            job.cancel();
+            throw new ClientGone();
+          }
+        } else if (e instanceof GenJob.Token t) {
+          sink.token(t.choice(), t.token(), t.logprob(), text(texts, t.choice(), job).next(t.token()));
+        } else if (e instanceof GenJob.Done d) {
+          sink.done(d.choice(), d.completion(), text(texts, d.choice(), job).finish(d.completion()));
+        }
+      }
+      return job.result().get();
+    } catch (java.io.IOException writeFailed) {
+      job.cancel();
+      throw new ClientGone();
+    } catch (InterruptedException e) {
+      job.cancel();
+      throw e;
+    } catch (CancellationException e) {
+      throw new ClientGone();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception x) throw x;
+      throw e;
+    }
+  }
+
+  private StreamText text(StreamText[] texts, int choice, GenJob job) {
+    if (texts[choice] == null) texts[choice] = new StreamText(model.tokenizer(), job.sampling.stopStrings());
+    return texts[choice];
+  }
+
   /** The client left; nothing can be written back. */
   static final class ClientGone extends RuntimeException {
     ClientGone() { super("the client disconnected", null, false, false); }

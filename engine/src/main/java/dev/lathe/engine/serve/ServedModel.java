@@ -1,6 +1,6 @@
 package dev.lathe.engine.serve;
 
-import dev.lathe.engine.generate.Generator;
+import dev.lathe.engine.generate.DecodeEngine;
 import dev.lathe.engine.io.GenerationConfig;
 import dev.lathe.engine.model.CausalLM;
 import dev.lathe.engine.model.Models;
@@ -67,8 +67,8 @@ public final class ServedModel implements AutoCloseable {
     return Set.copyOf(eos);
   }
 
-  /** A generator over this model; call on the decode thread only. */
-  Generator generator() { return new Generator(model, tokenizer, padId); }
+  /** A continuous-batching engine over this model, max_model_len positions per row; step it on the decode thread only. */
+  DecodeEngine engine(int maxRows, int maxWaiting) { return new DecodeEngine(model, tokenizer, padId, maxRows, maxModelLen, maxWaiting); }
 
   CausalLM model() { return model; }
 

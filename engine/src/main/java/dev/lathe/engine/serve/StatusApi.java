@@ -40,7 +40,8 @@ final class StatusApi {
     r.put("pending_rows", ctx.loop.pendingRows());
     r.put("cancelled_jobs", ctx.loop.cancelledJobs());
     r.put("completion_tokens", ctx.loop.completionTokens());
-    r.put("batches", ctx.loop.batches());
+    r.put("decode_steps", ctx.loop.steps());
+    r.put("live_rows", ctx.loop.liveRows());
     ex.send(ok ? 200 : 503, r);
   }
 

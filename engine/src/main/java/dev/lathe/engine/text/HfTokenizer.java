@@ -22,6 +22,15 @@ import java.util.Map;
  * transformers' Llama tokenizer).
  */
 public final class HfTokenizer implements Tokenizer, AutoCloseable {
+  // DJL logs through SLF4J, which reaches java.util.logging (slf4j-jdk14, engine/pom.xml). Lathe uses DJL
+  // only for the tokenizers native library, so DJL's engine notes ("Failed to detect GPU count", the
+  // platform it matched) say nothing about a run: only its errors are shown unless JUL is configured.
+  private static final java.util.logging.Logger DJL_LOG = java.util.logging.Logger.getLogger("ai.djl");
+
+  static {
+    if (DJL_LOG.getLevel() == null) DJL_LOG.setLevel(java.util.logging.Level.SEVERE);
+  }
+
   private final Path dir;
   private final HuggingFaceTokenizer djl;
   private final TokenizerVocab vocab;

@@ -13,6 +13,7 @@ fun benchCommands() = listOf<CliktCommand>(
     BenchDpoCommand(),
     BenchGrpoCommand(),
     BenchRolloutCommand(),
+    BenchServeCommand(),
     BenchDistCommand(),
 )
 

@@ -25,10 +25,11 @@ import java.nio.file.StandardCopyOption
 object GrpoRun {
     fun run(cfg: GrpoConfig, log: PrintStream = System.err): RunResult {
         val tok = HfTokenizer.load(cfg.tokenizerDir)
-        val data = Preprocessor.run(cfg.data, tok, ConfigRun.templates(tok), DataWarnings { log.println("data warning: $it") })
-        log.println(data.report().toText())
-        val prompts = data.promptsTrain()
-        val rewards = cfg.rewards()
+        val gym = cfg.nemoGym?.let { NemoGymRun.start(cfg, it, tok, log) } // NeMo Gym's datasets replace `datasets:`
+        val data = if (gym != null) null else Preprocessor.run(cfg.data, tok, ConfigRun.templates(tok), DataWarnings { log.println("data warning: $it") })
+        data?.let { log.println(it.report().toText()) }
+        val prompts = gym?.prompts ?: data!!.promptsTrain()
+        val rewards = gym?.rewards ?: cfg.rewards()
         Files.createDirectories(cfg.outputDir)
         Files.copy(cfg.file, cfg.outputDir.resolve("config.yml"), StandardCopyOption.REPLACE_EXISTING)
         Runtime.seed(cfg.loop.seed)
@@ -42,7 +43,7 @@ object GrpoRun {
                     reference = cfg.reference
                     referenceCopy = { PolicyLoader.causalLM(cfg.baseModel) }
                     this.prompts = prompts
-                    evalPrompts = data.promptsEval()
+                    evalPrompts = data?.promptsEval() ?: emptyList()
                     this.rewards = runner
                     tokenizer = tok
                     eosIds = eosIds(cfg, tok)
@@ -51,6 +52,7 @@ object GrpoRun {
                     syncAlpha = cfg.refSync?.alpha
                     cfg.refSync?.let { syncSteps = it.syncSteps }
                     baseModelDir = cfg.baseModel
+                    cfg.vllm?.let { rollouts = VllmRollouts.connect(it, cfg, m, tok, log) }
                     this.log = log
                 }.run()
             }

@@ -71,7 +71,12 @@ object ConfigBinder {
                 "does not compute (its evaluation generates and logs eval_reward); expected no early_stopping_patience")
         }
         val separate = top.bool("rl_adapter_ref_model") ?: false
-        val g = GrpoBinding.bind(top, trl, method, model.lora != null, separate, warnings, ::rewardFunctions)
+        val gym = NemoGymBinding.bind(top, trl, warnings) // its rewards are bound when the run starts, after discovery
+        val g = GrpoBinding.bind(top, trl, method, model.lora != null, separate, warnings,
+            if (gym == null) ::rewardFunctions else { _ ->
+                throw ConfigException("${top.where("plugins")}: this config's rewards come from NeMo Gym's /verify, bound when `lathe train` " +
+                    "starts (after discovery through the head server); this command does not reach NeMo Gym servers")
+            })
         GrpoBinding.geometry(top, trl, g.settings, loop.microBatchSize, loop.gradientAccumulationSteps)
         DistBinding.bind(top) // context_parallel_size > 1 refused (GDPO's sequence parallelism); ddp_* keys checked
         StrictKeys.check(listOfNotNull(top, trl) + boundData.nodes, { n ->
@@ -83,7 +88,7 @@ object ConfigBinder {
         }, warnings)
         val checkpointing = top.bool("gradient_checkpointing") ?: false
         return GrpoConfig(top.doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, method, g.loss, g.settings, g.rewards,
-            model.lora, model.loraModelDir, g.reference, g.refSync, loop, boundData.config, checkpointing, warnings)
+            model.lora, model.loraModelDir, g.reference, g.refSync, loop, boundData.config, checkpointing, warnings, gym, g.vllm)
     }
 
     /** trl.reward_funcs / reward_weights -> Reward objects (the rewards.kts loader binds them; see docs/grpo.md). */

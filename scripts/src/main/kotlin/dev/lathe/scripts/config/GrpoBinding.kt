@@ -9,17 +9,15 @@ import dev.lathe.engine.train.methods.ReferenceKind
 
 /**
  * The `trl:` keys of rl: grpo | gdpo (grpo-spec §2) -> GrpoSettings and the GRPO loss, with Axolotl's
- * defaults and precedence; the async keys (async_prefetch & co., IS correction, OPSM) are AsyncBinding's.
- * Keys of work not done yet (vLLM, the rest of the async family, rollout_func, NeMo Gym,
- * EBFT, Liger) are refused with a message saying so, rather than silently ignored.
+ * defaults and precedence; the async keys (async_prefetch & co., IS correction, OPSM) are AsyncBinding's,
+ * the generation-server keys (use_vllm, vllm_server_*) VllmBinding's and the nemo_gym_* keys NemoGymBinding's.
+ * Keys of work not done yet (the rest of the async family, rollout_func, Liger) are refused with a message
+ * saying so, rather than silently ignored.
  */
 object GrpoBinding {
     private const val LATER = "is not implemented in Lathe yet"
     private val REFUSED = mapOf(
-        "use_vllm" to "generation runs in process on Lathe's own rollout engine; external vLLM servers $LATER",
-        "vllm_mode" to "vLLM $LATER", "vllm_server_host" to "vLLM $LATER", "vllm_server_port" to "vLLM $LATER",
-        "vllm_server_timeout" to "vLLM $LATER", "vllm_guided_decoding_regex" to "vLLM $LATER", "vllm_enable_sleep_mode" to "vLLM $LATER",
-        "vllm_lora_sync" to "vLLM $LATER",
+        "vllm_guided_decoding_regex" to "vLLM guided decoding $LATER", "vllm_enable_sleep_mode" to "vLLM sleep mode (colocated vLLM) $LATER",
         "streaming_partial_batch" to "async GRPO $LATER", "streaming_min_groups" to "async GRPO $LATER",
         "reward_num_workers" to "async GRPO's reward workers $LATER (rewards already run on a thread pool)",
         "replay_buffer_size" to "async GRPO's replay buffer $LATER", "replay_recompute_logps" to "async GRPO's replay buffer $LATER",
@@ -29,7 +27,8 @@ object GrpoBinding {
         "use_liger_loss" to "the Liger fused GRPO loss $LATER (Lathe's loss never materialises [b, s, v] anyway)",
     )
     /** Keys a GRPO config may not carry at the top level (later work). */
-    private val REFUSED_TOP = mapOf("ebft" to "the `ebft:` block belongs to rl: ebft", "vllm" to "vLLM serving $LATER")
+    private val REFUSED_TOP = mapOf("ebft" to "the `ebft:` block belongs to rl: ebft",
+        "vllm" to "the vllm: block configures `lathe vllm-serve`; a GRPO config carries it only with trl.use_vllm: true")
 
     fun bind(top: ConfigNode, trl: ConfigNode?, method: Method, hasAdapter: Boolean, separateRef: Boolean, warnings: MutableList<String>,
              rewards: (ConfigNode) -> List<Reward>): Bound {
@@ -60,11 +59,12 @@ object GrpoBinding {
         val sync = refSync(t, beta, hasAdapter && !separateRef)
         t.raw("chat_template_kwargs") // bound by DataBinding, which merges it into the data config
         t.raw("reward_funcs"); t.raw("reward_weights") // read here, bound when the run starts
-        return Bound(loss, s, { rewards(t) }, reference, sync)
+        val vllm = VllmBinding.bind(t, hasAdapter, warnings) // the generation-server keys live in their own binding
+        return Bound(loss, s, { rewards(t) }, reference, sync, vllm)
     }
 
     class Bound(val loss: dev.lathe.engine.align.GrpoLoss, val settings: GrpoSettings, val rewards: () -> List<Reward>,
-                val reference: ReferenceKind, val refSync: RefSyncSettings?)
+                val reference: ReferenceKind, val refSync: RefSyncSettings?, val vllm: VllmBinding.Settings? = null)
 
     private fun settings(t: ConfigNode, method: Method, warnings: MutableList<String>): GrpoSettings = GrpoSettings().apply {
         t.int("num_generations")?.let { numGenerations = it }
@@ -139,12 +139,12 @@ object GrpoBinding {
     private fun refuse(top: ConfigNode, trl: ConfigNode?) {
         for ((key, why) in REFUSED) {
             val v = trl?.raw(key) ?: continue
-            if (key == "use_vllm" && v.isBoolean && !v.asBoolean()) continue
             throw ConfigException("${trl.where(key)}: trl.$key: $why")
         }
-        for ((key, why) in REFUSED_TOP) if (top.raw(key) != null && !(key == "ebft" && top.string("rl") == "ebft")) throw ConfigException("${top.where(key)}: `$key`: $why")
-        top.node.properties().map { it.key }.firstOrNull { it.startsWith("nemo_gym") }?.let {
-            throw ConfigException("${top.where(it)}: `$it`: NeMo Gym environments $LATER")
+        val serverBlockOk = trl?.bool("use_vllm") == true // the same file configures `lathe vllm-serve` (Axolotl's convention)
+        for ((key, why) in REFUSED_TOP) {
+            val allowed = (key == "ebft" && top.string("rl") == "ebft") || (key == "vllm" && serverBlockOk)
+            if (top.raw(key) != null && !allowed) throw ConfigException("${top.where(key)}: `$key`: $why")
         }
     }
 

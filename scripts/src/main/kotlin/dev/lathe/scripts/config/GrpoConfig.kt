@@ -30,4 +30,8 @@ data class GrpoConfig(
     val data: DataConfig,
     val gradientCheckpointing: Boolean,
     val warnings: List<String>,
+    /** plugins: [NemoGymPlugin]: prompts and rewards come from NeMo Gym (cli/NemoGymRun); null otherwise. */
+    val nemoGym: NemoGymSettings? = null,
+    /** trl.use_vllm: generate through this server (VllmBinding); null = in process. */
+    val vllm: VllmBinding.Settings? = null,
 )

@@ -12,8 +12,11 @@ import java.nio.file.Path
  * The GRPO binder calls [bind]; it owns every other `trl:` key.
  */
 object RewardBinding {
-    /** The reward functions with their weights (one per function; default 1.0). */
-    fun bind(configFile: Path, trl: ConfigNode): List<Reward> {
+    /**
+     * The reward functions with their weights (one per function; default 1.0). A name in [named] stands for
+     * that Reward instead of a .kts function (the NeMo Gym binder maps Axolotl's reward name to its verifier).
+     */
+    fun bind(configFile: Path, trl: ConfigNode, named: Map<String, Reward> = emptyMap()): List<Reward> {
         val names = trl.stringList("reward_funcs")
         if (names.isNullOrEmpty()) {
             throw ConfigException("${trl.where("reward_funcs")}: key `${trl.lineKey("reward_funcs")}`: GRPO needs at least one reward function, " +
@@ -26,6 +29,7 @@ object RewardBinding {
         }
         weights?.forEachIndexed { i, w -> if (!w.isFinite()) trl.fail("reward_weights[$i]", "a finite number", null) }
         val rewards = names.mapIndexed { i, ref ->
+            named[ref]?.let { return@mapIndexed it.withWeight(weights?.get(i) ?: 1.0) }
             val where = "${trl.where("reward_funcs")}: ${trl.lineKey("reward_funcs")}[$i] `$ref`"
             val (file, fn) = locate(configFile, ref) ?: throw ConfigException(notFound(where, configFile, ref))
             functions(file, where).reward(fn).withWeight(weights?.get(i) ?: 1.0)

@@ -90,7 +90,8 @@ class GrpoConfigSpec : StringSpec({
     }
 
     "later work is refused with a message saying so; unknown keys name the nearest" {
-        shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  use_vllm: true\n  reward_funcs: [r.a]") }.message shouldContain "not implemented in Lathe yet"
+        // use_vllm binds (VllmBinding) with TRL's server defaults; VllmGrpoSpec runs it
+        bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  use_vllm: true\n  reward_funcs: [r.a]").vllm!!.let { it.address shouldBe "0.0.0.0:8000"; it.timeoutSeconds shouldBe 240.0; it.syncInterval shouldBe 1 }
         shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  use_liger_loss: true\n  reward_funcs: [r.a]") }.message shouldContain "Liger"
         shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  rollout_func: env.run\n  reward_funcs: [r.a]") }.message shouldContain "rollout functions"
         shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\nnemo_gym_enabled: true\ntrl:\n  reward_funcs: [r.a]") }.message shouldContain "NeMo Gym"

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode
 import com.sun.net.httpserver.HttpExchange
 import com.sun.net.httpserver.HttpServer
 import java.net.InetSocketAddress
+import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.Executors
+import java.util.concurrent.atomic.AtomicInteger
 
 /**
  * Loopback stubs of NeMo Gym servers implementing the documented schemas (ebft-nemogym.md §B.3–B.4):
@@ -16,16 +18,24 @@ import java.util.concurrent.Executors
 class GymStub(routes: Map<String, (JsonNode) -> Pair<Int, Any>>) : AutoCloseable {
     private val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
     val requests = CopyOnWriteArrayList<Pair<String, JsonNode>>()
+    /** Client ports seen (one per TCP connection: a reused connection adds none) and the most requests handled at once. */
+    val clientPorts: MutableSet<Int> = ConcurrentHashMap.newKeySet()
+    private val active = AtomicInteger()
+    val maxConcurrent = AtomicInteger()
     val url: String get() = "http://127.0.0.1:${server.address.port}"
 
     init {
         server.executor = Executors.newFixedThreadPool(8)
         for ((path, handler) in routes) {
             server.createContext(path) { ex: HttpExchange ->
+                clientPorts += ex.remoteAddress.port
+                maxConcurrent.accumulateAndGet(active.incrementAndGet(), ::maxOf)
                 val body = ServeFixtures.json.readTree(ex.requestBody.readAllBytes().let { if (it.isEmpty()) "{}".toByteArray() else it })
                 requests += path to body
                 val (status, reply) = try { handler(body) } catch (e: Exception) { 500 to mapOf("detail" to e.toString()) }
-                val bytes = ServeFixtures.json.writeValueAsBytes(reply)
+                active.decrementAndGet()
+                // a String reply is sent as is (a malformed body when it is not JSON)
+                val bytes = if (reply is String) reply.toByteArray() else ServeFixtures.json.writeValueAsBytes(reply)
                 ex.responseHeaders.add("Content-Type", "application/json")
                 ex.sendResponseHeaders(status, bytes.size.toLong())
                 ex.responseBody.use { it.write(bytes) }
@@ -55,6 +65,57 @@ class GymStub(routes: Map<String, (JsonNode) -> Pair<Int, Any>>) : AutoCloseable
             "/seed_session" to { _ -> 200 to mapOf<String, Any>() },
             "/get_weather" to { b -> 200 to mapOf("city" to b["city"].asText(), "weather" to "sunny") },
         ))
+
+        /**
+         * A resources server that checks /verify requests against NeMo Gym's schema (ebft-nemogym.md §B.3) as pydantic
+         * would (422 with the offending field otherwise) and answers the echoed request plus `reward = score(request, text)`
+         * after `delayMs`. Rows whose `answer` is FAIL get 500, SLOW sleep 3 s, JUNK a 200 whose body is not JSON,
+         * NOREWARD a 200 without `reward`.
+         */
+        fun strictResources(delayMs: Long = 0, score: (JsonNode, String) -> Double) = GymStub(mapOf(
+            "/verify" to { b ->
+                val problem = verifySchemaProblem(b)
+                when {
+                    problem != null -> 422 to mapOf("detail" to problem)
+                    b["answer"]?.asText() == "FAIL" -> 500 to mapOf("detail" to "judge crashed")
+                    b["answer"]?.asText() == "SLOW" -> { Thread.sleep(3000); 200 to mapOf("reward" to 1.0) }
+                    b["answer"]?.asText() == "JUNK" -> 200 to "<html>proxy error</html>"
+                    b["answer"]?.asText() == "NOREWARD" -> 200 to mapOf("score" to 1.0)
+                    else -> {
+                        Thread.sleep(delayMs)
+                        val text = b["response"]["output"][0]["content"][0]["text"].asText()
+                        200 to ((b as ObjectNode).deepCopy().put("reward", score(b, text)))
+                    }
+                }
+            },
+            "/seed_session" to { _ -> 200 to mapOf<String, Any>() },
+            "/" to { _ -> 200 to mapOf("status" to "ok") },
+        ))
+
+        private val CREATE_PARAMS = setOf("input", "tools", "tool_choice", "parallel_tool_calls", "max_output_tokens", "temperature",
+            "top_p", "instructions", "metadata", "model", "reasoning", "text", "truncation", "store", "include", "background",
+            "max_tool_calls", "previous_response_id", "prompt", "service_tier", "top_logprobs", "user", "stream")
+
+        /** What pydantic would refuse in a BaseVerifyRequest, or null. */
+        fun verifySchemaProblem(b: JsonNode): String? {
+            val p = b["responses_create_params"] ?: return "responses_create_params: field required"
+            p.fieldNames().asSequence().firstOrNull { it !in CREATE_PARAMS }?.let { return "responses_create_params.$it: extra inputs are not permitted" }
+            val input = p["input"] ?: return "responses_create_params.input: field required"
+            if (!input.isTextual && !input.isArray) return "responses_create_params.input: expected a string or a list"
+            val r = b["response"] ?: return "response: field required"
+            for (f in listOf("id", "created_at", "model", "object", "output", "parallel_tool_calls", "tool_choice", "tools")) {
+                if (!r.has(f)) return "response.$f: field required"
+            }
+            if (r["object"].asText() != "response") return "response.object: expected 'response'"
+            for ((i, item) in r["output"].withIndex()) {
+                if (item["type"]?.asText() != "message") continue
+                if (item["role"]?.asText() != "assistant") return "response.output[$i].role: expected 'assistant'"
+                for ((j, c) in item["content"].withIndex()) {
+                    if (c["type"]?.asText() != "output_text" || !c.has("text") || !c.has("annotations")) return "response.output[$i].content[$j]: not an output_text"
+                }
+            }
+            return null
+        }
 
         fun wordScore(text: String): Double = (text.split(' ').count { it.isNotEmpty() } % 3) / 2.0
     }

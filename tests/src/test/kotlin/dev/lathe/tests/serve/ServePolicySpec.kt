@@ -109,7 +109,7 @@ class ServePolicySpec : StringSpec({
             } finally {
                 pool.shutdownNow()
             }
-            get(s.baseUrl(), "/health/").json["batches"].asInt() shouldBeGreaterThan 0
+            get(s.baseUrl(), "/health/").json["decode_steps"].asInt() shouldBeGreaterThan 0
         }
     }
 

@@ -82,6 +82,10 @@ final class RoundMaker {
     }
     Map<String, Double> metrics = new LinkedHashMap<>(CompletionStats.of(rows));
     metrics.putAll(adv.metrics());
+    // samples a function could not score (returned null, threw, timed out: a NaN cell, never a silent 0)
+    for (int k = 0; k < rewards.rewards().size(); k++) {
+      metrics.put("rewards/" + rewards.rewards().get(k).name() + "/unscored", (double) (table.nulls()[k] + table.failures()[k]));
+    }
     metrics.putAll(rewards.roundMetrics());
     observer.accept(new Scored(number, samples, table.values(), adv.advantages(), metrics));
     Collections.shuffle(rows, new java.util.Random(new SplittableRandom(seed * 31 + number).nextLong()));
