@@ -44,6 +44,11 @@ inline at::TensorOptions opts(c10::ScalarType dt, c10::Device dev) {
 // tokens at or above a per-token logit threshold -> {logps [n], logit sums [n], entropy [n] (no grad)}
 std::vector<at::Tensor> label_logprobs(const at::Tensor& hidden, const at::Tensor& weight, const at::Tensor& labels,
                                        const c10::optional<at::Tensor>& threshold, int64_t chunk);
+// shim_fused_dpo.cpp: sigmoid DPO loss over the output layer with its gradients formed in forward
+// -> {loss (scalar), logps [n] (no grad), logit sums [n] (no grad)}
+std::vector<at::Tensor> fused_dpo_sigmoid(const at::Tensor& hidden, const at::Tensor& weight, const at::Tensor& labels,
+                                          const at::Tensor& seq, const at::Tensor& ref, double beta, double smoothing,
+                                          double scale);
 // shim_adamw.cpp: torch.optim.AdamW's update over all parameters in one pass each (bias corrections given)
 void adamw_step(const std::vector<at::Tensor>& params, const std::vector<at::Tensor>& grads,
                 const std::vector<at::Tensor>& exp_avg, const std::vector<at::Tensor>& exp_avg_sq, double lr,

@@ -35,4 +35,14 @@ public final class Fused {
 
   /** Rotary embedding x cos + rotate_half(x) sin for x [b, n, s, d] (any strides), cos/sin [b or 1, 1, s, d]. */
   public static Tensor rotary(Tensor x, Tensor cos, Tensor sin) { return Tensor.wrap(Ops.rotary(x.handle(), cos.handle(), sin.handle())); }
+
+  /**
+   * Sigmoid DPO over the output layer with its gradients formed in forward (shim_fused_dpo.cpp; see
+   * dev.lathe.engine.model.FusedDpo): {loss (scalar), logps [N] (no grad), logit sums [N] (no grad)}.
+   */
+  public static Tensor[] dpoSigmoid(Tensor hidden, Tensor weight, Tensor labels, Tensor seq, Tensor ref, double beta,
+      double labelSmoothing, double scale) {
+    return Tensor.wrapAll(Ops.fusedDpoSigmoid(hidden.handle(), weight.handle(), labels.handle(), seq.handle(), ref.handle(),
+        beta, labelSmoothing, scale));
+  }
 }

@@ -1,5 +1,7 @@
 package dev.lathe.engine.train.methods;
 
+import dev.lathe.engine.align.DpoLoss;
+import dev.lathe.engine.align.DpoTerm;
 import dev.lathe.engine.align.LossResult;
 import dev.lathe.engine.align.Nll;
 import dev.lathe.engine.align.OrpoLoss;
@@ -19,18 +21,33 @@ public final class PairStep implements StepFunction<PairRows> {
   private final CausalLM policy;
   private final PairLoss loss;
   private final Reference reference;
+  private final boolean fuse;
 
-  public PairStep(CausalLM policy, PairLoss loss, Reference reference) {
+  public PairStep(CausalLM policy, PairLoss loss, Reference reference) { this(policy, loss, reference, true); }
+
+  /** @param fuse take plain sigmoid DPO through {@link FusedPairStep} (false: always the plain path, for specs) */
+  public PairStep(CausalLM policy, PairLoss loss, Reference reference, boolean fuse) {
     if (!loss.isReferenceFree() && reference == null) throw new IllegalArgumentException(loss.method() + " needs a reference model");
     this.policy = policy;
     this.loss = loss;
     this.reference = reference;
+    this.fuse = fuse;
   }
 
   @Override
   public StepOutput compute(PairRows b, PhaseTimer timer) {
     int n = b.batch().pairs();
     SeqTensors seqs = SeqTensors.of(b.batch());
+    DpoTerm.Sigmoid sigmoid = fuse ? FusedPairStep.sigmoidOnly(loss) : null;
+    if (sigmoid != null && FusedPairStep.fits(seqs, n, policy.spec().vocabSize())) {
+      Tensor ref = null;
+      if (!loss.isReferenceFree()) {
+        try (var p = timer.phase("reference")) {
+          ref = reference.sums(b.rows(), seqs).toFloat();
+        }
+      }
+      return FusedPairStep.compute(policy, (DpoLoss) loss, sigmoid, seqs, ref, n);
+    }
     Scored pol = Scored.of(policy, seqs, loss instanceof OrpoLoss && loss.needsNll());
     Tensor ref = null;
     if (!loss.isReferenceFree()) {
