@@ -1,8 +1,8 @@
 package dev.lathe.engine.model;
 
+import dev.lathe.engine.tensor.Fused;
 import dev.lathe.engine.tensor.Tensor;
 import dev.lathe.engine.tensor.Tensors;
-import dev.lathe.ffi.Ops;
 
 /**
  * Per-token log-probabilities of label tokens from final hidden states and the lm_head weight,
@@ -63,9 +63,8 @@ public final class LogProbs {
     Tensor lab = labels.toLong();
     if (mask != null) lab = Tensors.where(mask.ne(0.0), lab, Tensors.fullLike(lab, IGNORE));
     Tensor flat = hidden.reshape(b * s, hidden.size(2));
-    long tau = threshold == null ? 0 : threshold.toFloat().reshape(b * s).handle();
-    long[] r = Ops.labelLogprobs(flat.handle(), weight.handle(), lab.reshape(b * s).handle(), tau, chunkSize);
-    Tensor[] out = Tensors.adopt(r);
+    Tensor tau = threshold == null ? null : threshold.toFloat().reshape(b * s);
+    Tensor[] out = Fused.labelLogprobs(flat, weight, lab.reshape(b * s), tau, chunkSize);
     return new Result(out[0].view(b, s), out[1].view(b, s), out[2].view(b, s));
   }
 

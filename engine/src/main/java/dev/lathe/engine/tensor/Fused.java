@@ -45,4 +45,15 @@ public final class Fused {
     return Tensor.wrapAll(Ops.fusedDpoSigmoid(hidden.handle(), weight.handle(), labels.handle(), seq.handle(), ref.handle(),
         beta, labelSmoothing, scale));
   }
+
+  /**
+   * Chunked label log-probs over the output layer (shim: label_logprobs; see dev.lathe.engine.model.LogProbs):
+   * {logps [N], logit sums [N] (no grad), entropy [N] (no grad)} for flattened hidden [N, h] and labels [N].
+   *
+   * @param threshold [N] per-token kept-set logit threshold, or null for the whole vocabulary
+   */
+  public static Tensor[] labelLogprobs(Tensor hidden, Tensor weight, Tensor labels, Tensor threshold, int chunkSize) {
+    return Tensor.wrapAll(Ops.labelLogprobs(hidden.handle(), weight.handle(), labels.handle(),
+        threshold == null ? 0 : threshold.handle(), chunkSize));
+  }
 }
