@@ -50,7 +50,7 @@ final class ServeContext {
   List<Completion> generate(Exchange ex, GenJob job) throws Exception {
     loop.submit(job);
     ex.onFailure(job::cancel);
-    try {
+    return cancelling(job, () -> {
       while (true) {
         try {
           return job.result().get(CLIENT_POLL_MILLIS, TimeUnit.MILLISECONDS);
@@ -61,6 +61,26 @@ final class ServeContext {
           }
         }
       }
+    });
+  }
+
+  /** A wait on a submitted job that may fail as the job or the client does. */
+  @FunctionalInterface
+  private interface Wait<T> {
+    T run() throws Exception;
+  }
+
+  /**
+   * The one place a request's wait turns failures into outcomes: a failed write or an interrupt cancels the
+   * job (its rows leave the batch), a cancelled job means the client left, and a job that failed rethrows
+   * its own cause (a BadRequest stays a 400).
+   */
+  private static <T> T cancelling(GenJob job, Wait<T> body) throws Exception {
+    try {
+      return body.run();
+    } catch (java.io.IOException writeFailed) {
+      job.cancel();
+      throw new ClientGone();
     } catch (InterruptedException e) {
       job.cancel();
       throw e;
@@ -88,7 +108,7 @@ final class ServeContext {
     loop.submit(job);
     ex.onFailure(job::cancel);
     StreamText[] texts = new StreamText[job.rows()];
-    try {
+    return cancelling(job, () -> {
       while (true) {
         Object e = job.events().poll(CLIENT_POLL_MILLIS, TimeUnit.MILLISECONDS);
         if (e == null) {
@@ -105,18 +125,7 @@ final class ServeContext {
         }
       }
       return job.result().get();
-    } catch (java.io.IOException writeFailed) {
-      job.cancel();
-      throw new ClientGone();
-    } catch (InterruptedException e) {
-      job.cancel();
-      throw e;
-    } catch (CancellationException e) {
-      throw new ClientGone();
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof Exception x) throw x;
-      throw e;
-    }
+    });
   }
 
   private StreamText text(StreamText[] texts, int choice, GenJob job) {
@@ -124,8 +133,8 @@ final class ServeContext {
     return texts[choice];
   }
 
-  /** The client left; nothing can be written back. */
-  static final class ClientGone extends RuntimeException {
+  /** The client left; nothing can be written back. Quiet: Jetty logs it at debug level, not as a 500 warning. */
+  static final class ClientGone extends RuntimeException implements org.eclipse.jetty.io.QuietException {
     ClientGone() { super("the client disconnected", null, false, false); }
   }
 
