@@ -2,6 +2,9 @@ package dev.lathe.engine.nn;
 
 import dev.lathe.engine.tensor.DType;
 import dev.lathe.engine.tensor.Tensor;
+import dev.lathe.engine.tensor.Tensors;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Multi-head self-attention with grouped key/value heads (GQA) and rotary positions. Queries
@@ -43,6 +46,46 @@ public final class Attention extends Module {
     return x.transpose(1, 2);
   }
 
+  /** q [b, heads, s, d], k and v [b, kv, t, d], blocked broadcastable to [b, kv, g, s, t] or null -> [b, heads, s, d]. */
+  private Tensor attend(Tensor q, Tensor k, Tensor v, Tensor blocked) {
+    long b = q.size(0);
+    long s = q.size(2);
+    long t = k.size(2);
+    int groups = heads / kvHeads;
+    // queries grouped under their key/value head: [b, kv, g*s, d]
+    Tensor qg = q.mul(1.0 / Math.sqrt(headDim)).reshape(b, kvHeads, (long) groups * s, headDim);
+    Tensor scores = qg.matmul(k.transpose(2, 3)); // [b, kv, g*s, t]
+    if (blocked != null) {
+      scores = scores.view(b, kvHeads, groups, s, t).maskedFill(blocked, AttentionMask.fillValue(scores.dtype()));
+    }
+    Tensor probs = scores.dtype() == DType.F32 ? scores.softmax(-1) : scores.softmax(-1, DType.F32).to(scores.dtype());
+    return probs.view(b, kvHeads, (long) groups * s, t).matmul(v).view(b, heads, s, headDim);
+  }
+
+  /**
+   * A packed row [1, heads, T, d] span by span (varlen attention): each span's queries against only its own
+   * keys, so the cost is the sum of the spans' q x k, not T x T. Splits (whose backward is one cat) rather
+   * than narrows, so backward does not build a full-size zero gradient per span.
+   */
+  private Tensor attendSpans(Tensor q, Tensor k, Tensor v, AttentionMask.Spans sp) {
+    Tensor[] qs = q.split(sp.querySizes(), 2);
+    Tensor[] ks = k.split(sp.keySizes(), 2);
+    Tensor[] vs = v.split(sp.keySizes(), 2);
+    List<Tensor> outs = new ArrayList<>(qs.length);
+    for (int i = 0; i < qs.length; i++) {
+      int[] p = sp.keyPieces()[i];
+      outs.add(attend(qs[i], pieces(ks, p), pieces(vs, p), sp.blocked()[i]));
+    }
+    return Tensors.cat(outs, 2);
+  }
+
+  private static Tensor pieces(Tensor[] parts, int[] which) {
+    if (which.length == 1) return parts[which[0]];
+    List<Tensor> l = new ArrayList<>(which.length);
+    for (int w : which) l.add(parts[w]);
+    return Tensors.cat(l, 2);
+  }
+
   /**
    * x [b, s, h] -> [b, s, h].
    *
@@ -53,7 +96,6 @@ public final class Attention extends Module {
   public Tensor forward(Tensor x, Tensor[] cosSin, AttentionMask mask, KvSlot cache) {
     long b = x.size(0);
     long s = x.size(1);
-    int groups = heads / kvHeads;
     Tensor q = Rotary.apply(heads(layer("q_proj").forward(x), b, s, heads, "q_norm"), cosSin);
     Tensor k = Rotary.apply(heads(layer("k_proj").forward(x), b, s, kvHeads, "k_norm"), cosSin);
     Tensor v = heads(layer("v_proj").forward(x), b, s, kvHeads, null);
@@ -62,16 +104,8 @@ public final class Attention extends Module {
       k = kv[0];
       v = kv[1];
     }
-    long t = k.size(2);
-    // queries grouped under their key/value head: [b, kv, g*s, d]
-    Tensor qg = q.mul(1.0 / Math.sqrt(headDim)).reshape(b, kvHeads, (long) groups * s, headDim);
-    Tensor scores = qg.matmul(k.transpose(2, 3)); // [b, kv, g*s, t]
-    if (mask.blocked() != null) {
-      scores = scores.view(b, kvHeads, groups, s, t).maskedFill(mask.blocked(), AttentionMask.fillValue(scores.dtype()));
-    }
-    Tensor probs = scores.dtype() == DType.F32 ? scores.softmax(-1) : scores.softmax(-1, DType.F32).to(scores.dtype());
-    Tensor out = probs.view(b, kvHeads, (long) groups * s, t).matmul(v); // [b, kv, g*s, d]
-    out = out.view(b, heads, s, headDim).transpose(1, 2).reshape(b, s, (long) heads * headDim);
+    Tensor out = mask.spans() != null ? attendSpans(q, k, v, mask.spans()) : attend(q, k, v, mask.blocked()); // [b, heads, s, d]
+    out = out.transpose(1, 2).reshape(b, s, (long) heads * headDim);
     return layer("o_proj").forward(out);
   }
 }

@@ -14,12 +14,93 @@ import dev.lathe.engine.tensor.Tensors;
  */
 public final class AttentionMask {
   private final Tensor blocked;
+  private final Spans spans;
 
-  private AttentionMask(Tensor blocked) { this.blocked = blocked; }
+  private AttentionMask(Tensor blocked) { this(blocked, null); }
+
+  private AttentionMask(Tensor blocked, Spans spans) {
+    this.blocked = blocked;
+    this.spans = spans;
+  }
 
   /** The same mask on a handle owned by s (gradient checkpointing keeps it past the forward's scope). */
   public AttentionMask sharedInto(dev.lathe.engine.tensor.Scope s) {
+    if (spans != null) {
+      Tensor[] b = new Tensor[spans.blocked().length];
+      for (int i = 0; i < b.length; i++) b[i] = spans.blocked()[i] == null ? null : s.own(spans.blocked()[i].share());
+      return new AttentionMask(null, new Spans(spans.querySizes(), spans.keySizes(), spans.keyPieces(), b));
+    }
     return new AttentionMask(blocked == null ? null : s.own(blocked.share()));
+  }
+
+  /** Varlen attention in pieces (packed batches), or null for one dense mask. */
+  public Spans spans() { return spans; }
+
+  /**
+   * Attention computed span by span over one packed row [1, T]: split the queries by querySizes (their
+   * ranges partition [0, T) in order) and the keys/values by keySizes; span i's queries see the concatenation
+   * of the key pieces keyPieces[i], masked by blocked[i] ([1, 1, 1, q, k] for grouped scores, true = masked;
+   * null = nothing masked). Nothing outside a span's keys is ever computed, which a dense [T, T] mask
+   * over a packed row would (and would then throw away).
+   */
+  public record Spans(long[] querySizes, long[] keySizes, int[][] keyPieces, Tensor[] blocked) {}
+
+  /**
+   * The mask of a packed row from its spans ({@code dev.lathe.engine.data.PackedBatch}): each span
+   * {from, to, k0, k1, k2, k3, ...} lets queries [from, to) see the keys of [k0, k1) ∪ [k2, k3) ∪ ...
+   * whose position id is at most the query's (and, with a sliding window, within it).
+   *
+   * @param positions [T] position ids of the row
+   */
+  public static AttentionMask ofSpans(long[] positions, int[][] spans, Integer window) {
+    int t = positions.length;
+    java.util.TreeSet<Integer> cuts = new java.util.TreeSet<>(java.util.List.of(0, t));
+    int next = 0;
+    for (int[] sp : spans) {
+      if (sp.length < 4 || sp.length % 2 != 0 || sp[0] != next || sp[1] <= sp[0] || sp[1] > t) {
+        throw new IllegalArgumentException("span " + java.util.Arrays.toString(sp) + " does not continue the query ranges at " + next + " of " + t);
+      }
+      next = sp[1];
+      for (int k = 0; k < sp.length; k++) {
+        if (sp[k] < 0 || sp[k] > t || (k % 2 == 1 && sp[k] < sp[k - 1])) {
+          throw new IllegalArgumentException("span " + java.util.Arrays.toString(sp) + " has a range outside [0, " + t + ")");
+        }
+        cuts.add(sp[k]);
+      }
+    }
+    if (next != t) throw new IllegalArgumentException("the spans' queries cover [0, " + next + "), the row has " + t + " tokens");
+    Integer[] c = cuts.toArray(new Integer[0]);
+    long[] keySizes = new long[c.length - 1];
+    for (int i = 0; i + 1 < c.length; i++) keySizes[i] = c[i + 1] - c[i];
+    long[] querySizes = new long[spans.length];
+    int[][] pieces = new int[spans.length][];
+    Tensor[] blocked = new Tensor[spans.length];
+    for (int si = 0; si < spans.length; si++) {
+      int[] sp = spans[si];
+      querySizes[si] = sp[1] - sp[0];
+      java.util.List<Integer> ps = new java.util.ArrayList<>();
+      java.util.List<Integer> keys = new java.util.ArrayList<>();
+      for (int k = 2; k < sp.length; k += 2) {
+        for (int i = 0; i + 1 < c.length; i++) if (c[i] >= sp[k] && c[i + 1] <= sp[k + 1]) ps.add(i);
+        for (int j = sp[k]; j < sp[k + 1]; j++) keys.add(j);
+      }
+      pieces[si] = ps.stream().mapToInt(Integer::intValue).toArray();
+      int q = sp[1] - sp[0];
+      int kn = keys.size();
+      boolean[] masked = new boolean[q * kn];
+      boolean any = false;
+      for (int i = 0; i < q; i++) {
+        long qp = positions[sp[0] + i];
+        for (int j = 0; j < kn; j++) {
+          long kp = positions[keys.get(j)];
+          boolean see = kp <= qp && (window == null || qp - kp < window);
+          masked[i * kn + j] = !see;
+          any |= !see;
+        }
+      }
+      blocked[si] = any ? Tensors.of(masked, 1, 1, 1, q, kn) : null;
+    }
+    return new AttentionMask(null, new Spans(querySizes, keySizes, pieces, blocked));
   }
 
   /** The blocked positions (true = masked out), or null when every key is visible. */
