@@ -2,9 +2,6 @@ package dev.lathe.engine.nn;
 
 import dev.lathe.engine.tensor.DType;
 import dev.lathe.engine.tensor.Tensor;
-import dev.lathe.engine.tensor.Tensors;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Multi-head self-attention with grouped key/value heads (GQA) and rotary positions. Queries
@@ -63,27 +60,27 @@ public final class Attention extends Module {
   }
 
   /**
-   * A packed row [1, heads, T, d] span by span (varlen attention): each span's queries against only its own
-   * keys, so the cost is the sum of the spans' q x k, not T x T. Splits (whose backward is one cat) rather
-   * than narrows, so backward does not build a full-size zero gradient per span.
+   * A packed row, q [1, heads, T, d] and k, v [1, kv, T, d], span by span ({@link AttentionMask.Spans}) -> [1, T, heads * d].
+   * The spans are gathered into one [spans, heads, maxQ, d] batch so the attention is a few large matmuls (a
+   * loop over spans is as fast on one thread but about twice the CPU time on two: many small ops, each a thread
+   * barrier). Gathers and the scatter back run on dim 0 of token-major [T, n * d] rows, where index_select is a
+   * parallel row copy (on an inner dim it is a loop of small copies).
    */
   private Tensor attendSpans(Tensor q, Tensor k, Tensor v, AttentionMask.Spans sp) {
-    Tensor[] qs = q.split(sp.querySizes(), 2);
-    Tensor[] ks = k.split(sp.keySizes(), 2);
-    Tensor[] vs = v.split(sp.keySizes(), 2);
-    List<Tensor> outs = new ArrayList<>(qs.length);
-    for (int i = 0; i < qs.length; i++) {
-      int[] p = sp.keyPieces()[i];
-      outs.add(attend(qs[i], pieces(ks, p), pieces(vs, p), sp.blocked()[i]));
-    }
-    return Tensors.cat(outs, 2);
+    long n = sp.count();
+    Tensor qs = gather(q, sp.queryIndex(), n, sp.maxQueries(), heads);
+    Tensor ks = gather(k, sp.keyIndex(), n, sp.maxKeys(), kvHeads);
+    Tensor vs = gather(v, sp.keyIndex(), n, sp.maxKeys(), kvHeads);
+    Tensor o = attend(qs, ks, vs, sp.blocked()); // [spans, heads, maxQ, d]
+    Tensor rows = o.transpose(1, 2).reshape(n * sp.maxQueries(), (long) heads * headDim); // [spans * maxQ, heads * d]
+    return rows.indexSelect(0, sp.outIndex()).unsqueeze(0);
   }
 
-  private static Tensor pieces(Tensor[] parts, int[] which) {
-    if (which.length == 1) return parts[which[0]];
-    List<Tensor> l = new ArrayList<>(which.length);
-    for (int w : which) l.add(parts[w]);
-    return Tensors.cat(l, 2);
+  // x [1, h, T, d] -> the rows of index as [spans, h, slots, d]
+  private Tensor gather(Tensor x, Tensor index, long spans, long slots, int h) {
+    long t = x.size(2);
+    Tensor rows = x.squeeze(0).transpose(0, 1).reshape(t, (long) h * headDim); // [T, h * d]
+    return rows.indexSelect(0, index).view(spans, slots, h, headDim).transpose(1, 2);
   }
 
   /**
@@ -104,8 +101,8 @@ public final class Attention extends Module {
       k = kv[0];
       v = kv[1];
     }
-    Tensor out = mask.spans() != null ? attendSpans(q, k, v, mask.spans()) : attend(q, k, v, mask.blocked()); // [b, heads, s, d]
-    out = out.transpose(1, 2).reshape(b, s, (long) heads * headDim);
+    Tensor out = mask.spans() != null ? attendSpans(q, k, v, mask.spans()) // [1, T, heads * d]
+        : attend(q, k, v, mask.blocked()).transpose(1, 2).reshape(b, s, (long) heads * headDim);
     return layer("o_proj").forward(out);
   }
 }

@@ -26,85 +26,82 @@ public final class AttentionMask {
   /** The same mask on a handle owned by s (gradient checkpointing keeps it past the forward's scope). */
   public AttentionMask sharedInto(dev.lathe.engine.tensor.Scope s) {
     if (spans != null) {
-      Tensor[] b = new Tensor[spans.blocked().length];
-      for (int i = 0; i < b.length; i++) b[i] = spans.blocked()[i] == null ? null : s.own(spans.blocked()[i].share());
-      return new AttentionMask(null, new Spans(spans.querySizes(), spans.keySizes(), spans.keyPieces(), b));
+      return new AttentionMask(null, new Spans(spans.count(), spans.maxQueries(), spans.maxKeys(), s.own(spans.queryIndex().share()),
+          s.own(spans.keyIndex().share()), s.own(spans.outIndex().share()), s.own(spans.blocked().share())));
     }
     return new AttentionMask(blocked == null ? null : s.own(blocked.share()));
   }
 
-  /** Varlen attention in pieces (packed batches), or null for one dense mask. */
+  /** The blocked positions (true = masked out), or null when every key is visible (or the mask is {@link #spans}). */
+  public Tensor blocked() { return blocked; }
+
+  /** Varlen attention of a packed row (null for one dense mask). */
   public Spans spans() { return spans; }
 
   /**
-   * Attention computed span by span over one packed row [1, T]: split the queries by querySizes (their
-   * ranges partition [0, T) in order) and the keys/values by keySizes; span i's queries see the concatenation
-   * of the key pieces keyPieces[i], masked by blocked[i] ([1, 1, 1, q, k] for grouped scores, true = masked;
-   * null = nothing masked). Nothing outside a span's keys is ever computed, which a dense [T, T] mask
-   * over a packed row would (and would then throw away).
+   * Attention of a packed row [1, T] span by span, batched: the spans' queries are gathered into [count, maxQueries]
+   * slots (queryIndex, [count * maxQueries] indices into T, padding slots pointing at 0) and their keys into
+   * [count, maxKeys] (keyIndex), one masked attention runs over the [count, heads, maxQueries, maxKeys] batch
+   * (blocked [count, 1, 1, maxQueries, maxKeys], true = masked, padding keys included), and outIndex [T] takes
+   * each token's output back from its slot. Linear layers never see the padding; attention computes
+   * max-length blocks per span instead of the T x T a dense mask over the row would.
    */
-  public record Spans(long[] querySizes, long[] keySizes, int[][] keyPieces, Tensor[] blocked) {}
+  public record Spans(int count, int maxQueries, int maxKeys, Tensor queryIndex, Tensor keyIndex, Tensor outIndex, Tensor blocked) {}
 
   /**
    * The mask of a packed row from its spans ({@code dev.lathe.engine.data.PackedBatch}): each span
    * {from, to, k0, k1, k2, k3, ...} lets queries [from, to) see the keys of [k0, k1) ∪ [k2, k3) ∪ ...
-   * whose position id is at most the query's (and, with a sliding window, within it).
+   * whose position id is at most the query's (and, with a sliding window, within it). The spans' query
+   * ranges must partition [0, T) in order.
    *
    * @param positions [T] position ids of the row
    */
   public static AttentionMask ofSpans(long[] positions, int[][] spans, Integer window) {
     int t = positions.length;
-    java.util.TreeSet<Integer> cuts = new java.util.TreeSet<>(java.util.List.of(0, t));
+    int n = spans.length;
     int next = 0;
-    for (int[] sp : spans) {
+    int maxQ = 0;
+    int maxK = 0;
+    int[] keyCount = new int[n];
+    for (int i = 0; i < n; i++) {
+      int[] sp = spans[i];
       if (sp.length < 4 || sp.length % 2 != 0 || sp[0] != next || sp[1] <= sp[0] || sp[1] > t) {
         throw new IllegalArgumentException("span " + java.util.Arrays.toString(sp) + " does not continue the query ranges at " + next + " of " + t);
       }
       next = sp[1];
-      for (int k = 0; k < sp.length; k++) {
-        if (sp[k] < 0 || sp[k] > t || (k % 2 == 1 && sp[k] < sp[k - 1])) {
-          throw new IllegalArgumentException("span " + java.util.Arrays.toString(sp) + " has a range outside [0, " + t + ")");
+      for (int k = 2; k < sp.length; k += 2) {
+        if (sp[k] < 0 || sp[k + 1] > t || sp[k + 1] < sp[k]) {
+          throw new IllegalArgumentException("span " + java.util.Arrays.toString(sp) + " has a key range outside [0, " + t + ")");
         }
-        cuts.add(sp[k]);
+        keyCount[i] += sp[k + 1] - sp[k];
       }
+      maxQ = Math.max(maxQ, sp[1] - sp[0]);
+      maxK = Math.max(maxK, keyCount[i]);
     }
     if (next != t) throw new IllegalArgumentException("the spans' queries cover [0, " + next + "), the row has " + t + " tokens");
-    Integer[] c = cuts.toArray(new Integer[0]);
-    long[] keySizes = new long[c.length - 1];
-    for (int i = 0; i + 1 < c.length; i++) keySizes[i] = c[i + 1] - c[i];
-    long[] querySizes = new long[spans.length];
-    int[][] pieces = new int[spans.length][];
-    Tensor[] blocked = new Tensor[spans.length];
-    for (int si = 0; si < spans.length; si++) {
-      int[] sp = spans[si];
-      querySizes[si] = sp[1] - sp[0];
-      java.util.List<Integer> ps = new java.util.ArrayList<>();
-      java.util.List<Integer> keys = new java.util.ArrayList<>();
-      for (int k = 2; k < sp.length; k += 2) {
-        for (int i = 0; i + 1 < c.length; i++) if (c[i] >= sp[k] && c[i + 1] <= sp[k + 1]) ps.add(i);
-        for (int j = sp[k]; j < sp[k + 1]; j++) keys.add(j);
-      }
-      pieces[si] = ps.stream().mapToInt(Integer::intValue).toArray();
-      int q = sp[1] - sp[0];
-      int kn = keys.size();
-      boolean[] masked = new boolean[q * kn];
-      boolean any = false;
-      for (int i = 0; i < q; i++) {
-        long qp = positions[sp[0] + i];
-        for (int j = 0; j < kn; j++) {
-          long kp = positions[keys.get(j)];
-          boolean see = kp <= qp && (window == null || qp - kp < window);
-          masked[i * kn + j] = !see;
-          any |= !see;
+    long[] qIdx = new long[n * maxQ];
+    long[] kIdx = new long[n * maxK];
+    long[] out = new long[t];
+    boolean[] masked = new boolean[n * maxQ * maxK];
+    java.util.Arrays.fill(masked, true);
+    for (int i = 0; i < n; i++) {
+      int[] sp = spans[i];
+      int kk = 0;
+      for (int k = 2; k < sp.length; k += 2) for (int j = sp[k]; j < sp[k + 1]; j++) kIdx[i * maxK + kk++] = j;
+      for (int q = 0; q < sp[1] - sp[0]; q++) {
+        int tok = sp[0] + q;
+        qIdx[i * maxQ + q] = tok;
+        out[tok] = (long) i * maxQ + q;
+        long qp = positions[tok];
+        for (int j = 0; j < keyCount[i]; j++) {
+          long kp = positions[(int) kIdx[i * maxK + j]];
+          masked[(i * maxQ + q) * maxK + j] = !(kp <= qp && (window == null || qp - kp < window));
         }
       }
-      blocked[si] = any ? Tensors.of(masked, 1, 1, 1, q, kn) : null;
     }
-    return new AttentionMask(null, new Spans(querySizes, keySizes, pieces, blocked));
+    return new AttentionMask(null, new Spans(n, maxQ, maxK, Tensors.of(qIdx), Tensors.of(kIdx), Tensors.of(out),
+        Tensors.of(masked, n, 1, 1, maxQ, maxK)));
   }
-
-  /** The blocked positions (true = masked out), or null when every key is visible. */
-  public Tensor blocked() { return blocked; }
 
   /**
    * @param s query length
