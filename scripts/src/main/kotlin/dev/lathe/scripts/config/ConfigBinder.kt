@@ -44,6 +44,11 @@ object ConfigBinder {
         val reference = MethodBinding.reference(top, trl, loss, model.lora != null)
         val sync = MethodBinding.refSync(top, trl, reference, model.lora != null || model.loraModelDir != null)
         val dist = DistBinding.bind(top)
+        // read before the strict check, which reports every key not read by then
+        val checkpointing = top.bool("gradient_checkpointing") ?: false
+        // pair batch layout (speed and memory, not results; the rule is PairLayout.choose)
+        val paddingFree = top.bool("dpo_padding_free") ?: false
+        val sharedPrompt = top.bool("dpo_shared_prompt")
         val nodes = listOfNotNull(top, trl) + boundData.nodes
         StrictKeys.check(nodes, { n ->
             when {
@@ -52,10 +57,6 @@ object ConfigBinder {
                 else -> emptyMap()
             }
         }, warnings)
-        val checkpointing = top.bool("gradient_checkpointing") ?: false
-        // pair batch layout (speed and memory, not results; the rule is PairLayout.choose)
-        val paddingFree = top.bool("dpo_padding_free") ?: false
-        val sharedPrompt = top.bool("dpo_shared_prompt")
         return TrainConfig(doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, method, loss, model.lora,
             model.loraModelDir, reference, sync, loop, data, checkpointing, paddingFree, sharedPrompt, warnings, dist)
     }

@@ -73,6 +73,14 @@ class ConfigBindingSpec : StringSpec({
         c.warnings shouldHaveSize 0
     }
 
+    "pair layout keys: dpo_padding_free and dpo_shared_prompt bind without a warning; unset sharing is null (the engine's default)" {
+        val c = bind("$base\nrl: dpo\ndpo_padding_free: true\ndpo_shared_prompt: false\n")
+        c.paddingFree shouldBe true
+        c.sharedPrompt shouldBe false
+        c.warnings shouldHaveSize 0
+        bind("$base\nrl: dpo\n").sharedPrompt shouldBe null
+    }
+
     "an unknown key names file, line and the nearest known key" {
         val e = shouldThrow<ConfigException> { bind("$base\nrl: dpo\nlearning_rat: 0.1\n", "typo.yml") }
         e.message shouldContain "typo.yml:6"
