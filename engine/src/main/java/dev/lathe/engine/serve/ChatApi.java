@@ -106,6 +106,7 @@ final class ChatApi {
     vars.put("bos_token", tok.bosToken() == null ? "" : tok.bosToken());
     vars.put("eos_token", tok.eosToken() == null ? "" : tok.eosToken());
     vars.put("pad_token", tok.padToken() == null ? "" : tok.padToken());
+    vars.putAll(ctx.model.templateVars()); // a live policy's chat_template_kwargs, as its training prompts got them
     if (kwargs != null) {
       if (!kwargs.isObject()) throw new BadRequest("chat_template_kwargs", "expected an object, found " + Fields.describe(kwargs));
       Map<String, Object> extra = Exchange.JSON.convertValue(kwargs, new TypeReference<>() {});

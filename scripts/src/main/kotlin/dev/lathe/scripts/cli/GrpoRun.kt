@@ -54,7 +54,7 @@ object GrpoRun {
                     baseModelDir = cfg.baseModel
                     cfg.vllm?.let { rollouts = VllmRollouts.connect(it, cfg, m, tok, log) }
                     this.log = log
-                }.run()
+                }.let { t -> if (gym?.agents != null) NemoGymPolicyServer.run(t, cfg, cfg.nemoGym!!, gym, m, tok, log) else t.run() }
             }
         }
     }
