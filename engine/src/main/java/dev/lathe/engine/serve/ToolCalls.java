@@ -12,16 +12,17 @@ import java.util.regex.Pattern;
  * block is a call; the text outside the blocks is the assistant's message. A block whose JSON does not parse
  * or has no name stays text (the model did not make a call), as vLLM's parser leaves it.
  */
-final class ToolCalls {
+public final class ToolCalls {
   private static final Pattern BLOCK = Pattern.compile("<tool_call>(.*?)</tool_call>", Pattern.DOTALL);
 
-  record Call(String name, String arguments) {}
+  /** arguments: the call's JSON arguments as text (OpenAI's function_call.arguments). */
+  public record Call(String name, String arguments) {}
 
-  record Parsed(String text, List<Call> calls) {}
+  public record Parsed(String text, List<Call> calls) {}
 
   private ToolCalls() {}
 
-  static Parsed parse(String generated) {
+  public static Parsed parse(String generated) {
     List<Call> calls = new ArrayList<>();
     StringBuilder text = new StringBuilder();
     Matcher m = BLOCK.matcher(generated);
