@@ -23,12 +23,15 @@ object NemoGymPolicyServer {
 
     fun run(t: GrpoTraining, cfg: GrpoConfig, gym: NemoGymSettings, started: NemoGymRun.Started, policy: CausalLM, tok: HfTokenizer,
         log: PrintStream): RunResult {
-        val served = ServedModel.live(policy, tok, started.template!!, started.templateVars, gym.modelName, policy.spec().maxPositions())
+        // an episode (prompt + every turn) fits in sequence_len positions; the KV cache is 32 rows of that, so the model's
+        // own maximum (32k for many) would reserve far too much
+        val context = minOf(policy.spec().maxPositions(), cfg.data.sequenceLen)
+        val served = ServedModel.live(policy, tok, started.template!!, started.templateVars, gym.modelName, context)
         val opts = LatheServer.Options.defaults().withAddress(gym.modelServerHost, gym.modelServerPort)
         LatheServer.start(served, opts).use { server ->
             server.pauseGeneration() // the agents' model calls are served only while a round is out
-            log.println("nemo_gym: serving the policy as '${gym.modelName}' at ${server.baseUrl()} (POST /v1/responses, /v1/chat/completions); " +
-                "the agents' model server must point here")
+            log.println("nemo_gym: serving the policy as '${gym.modelName}' at ${server.baseUrl()} (POST /v1/responses, /v1/chat/completions; " +
+                "$context positions per episode); the agents' model server must point here")
             val s = cfg.settings
             t.rolloutFunction = NemoGymRollouts(NemoGymAgents(started.agents!!, gym.runTimeout, MAX_IN_FLIGHT), NemoGymRollouts.Window.of(server),
                 s.maxCompletionLength, s.temperature, s.topP, t.padId.takeIf { t.eosIds.isEmpty() } ?: t.eosIds.first(), log)

@@ -95,6 +95,8 @@ class NemoGymMultiTurnYamlSpec : StringSpec({
             failing.size shouldBe 8
             failing.all { it["rewards"]["nemo_gym"].isNull && it["completion"].asText() == "" } shouldBe true
             steps.sumOf { (it["rewards/nemo_gym/unscored"] as Number).toInt() } shouldBe 8
+            steps.sumOf { (it["nemo_gym/failed"] as Number).toInt() } shouldBe 8
+            steps.filter { it.containsKey("nemo_gym/num_turns/mean") }.forEach { (it["nemo_gym/num_turns/max"] as Number).toInt() shouldBe 2 }
             log shouldContain "HTTP 500"
             log shouldContain "failed, unscored"
             // every good episode's reward is the resources server's score of what the policy generated in it, as /verify saw it

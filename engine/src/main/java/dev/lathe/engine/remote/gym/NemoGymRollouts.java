@@ -56,6 +56,7 @@ public final class NemoGymRollouts implements RolloutFunction {
   private final int eosId;
   private final PrintStream log;
   private final AtomicLong failures = new AtomicLong();
+  private volatile Map<String, Double> metrics = Map.of();
 
   /**
    * @param maxOutputTokens per model call when a row sets none (max_completion_length, as Axolotl)
@@ -75,6 +76,10 @@ public final class NemoGymRollouts implements RolloutFunction {
   public static Reward envReward() {
     return Reward.of("nemo_gym", 1.0, s -> s.row().get(ENV_REWARD) instanceof Number n ? n.doubleValue() : null);
   }
+
+  /** Of the last round: nemo_gym/num_turns/{mean,min,max} over its scored episodes and nemo_gym/failed (Axolotl's rollout/num_turns/*). */
+  @Override
+  public Map<String, Double> roundMetrics() { return metrics; }
 
   /** Episodes that failed so far. */
   public long failures() { return failures.get(); }
@@ -116,6 +121,15 @@ public final class NemoGymRollouts implements RolloutFunction {
         out.add(new Rollout(p.ids(), a.completionIds(), a.logprobs(), a.envMask(), extra, null));
       }
     }
+    Map<String, Double> m = new LinkedHashMap<>();
+    var turns = episodes.stream().filter(a -> !a.failed()).mapToInt(AgentRollout::numTurns).summaryStatistics();
+    if (turns.getCount() > 0) {
+      m.put("nemo_gym/num_turns/mean", turns.getAverage());
+      m.put("nemo_gym/num_turns/min", (double) turns.getMin());
+      m.put("nemo_gym/num_turns/max", (double) turns.getMax());
+    }
+    m.put("nemo_gym/failed", (double) out.stream().filter(r -> r.extra().get(ERROR) != null).count());
+    metrics = Map.copyOf(m);
     return out;
   }
 }
