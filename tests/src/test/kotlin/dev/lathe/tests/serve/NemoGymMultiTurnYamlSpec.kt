@@ -77,7 +77,7 @@ class NemoGymMultiTurnYamlSpec : StringSpec({
                 .replace(Regex("(?m)^nemo_gym_model_server_port: .*$"), "nemo_gym_model_server_port: $policyPort")
                 .replace(Regex("(?m)^  - path: resources_servers/.*$"), "  - path: data/weather.jsonl")
                 .replace(Regex("(?m)^max_steps: .*$"), "max_steps: 2")
-                .replace(Regex("(?m)^  max_completion_length: .*$"), "  max_completion_length: 6") + "saves_per_epoch: 0\ndatasets:\n  - path: unused.jsonl\n"
+                .replace(Regex("(?m)^  max_completion_length: .*$"), "  max_completion_length: 6") + "saves_per_epoch: 0\n" // no datasets: nemo_gym_datasets replace it
             val cfg = ConfigBinder.readAny(work.resolve("gym.yml").also { Files.writeString(it, yaml) }) as GrpoConfig
             cfg.nemoGym!!.multiTurn shouldBe true
             val out = ByteArrayOutputStream()
