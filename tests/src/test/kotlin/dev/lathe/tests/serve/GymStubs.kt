@@ -123,7 +123,7 @@ class GymStub(routes: Map<String, (JsonNode) -> Pair<Int, Any>>) : AutoCloseable
          * the resources server's /get_weather as a function_call_output, calls the model again (always `turns` calls, even
          * after an incomplete one), then POSTs /verify with the row plus the final response, and answers /verify's reply.
          * Every model answer is kept in [modelCalls] (in call order). Rows whose `answer` is FAIL get a 500, JUNK a 200 whose
-         * body is not JSON. [model] is the model server's base URL (read per call: it may start after the agent).
+         * body is not JSON, SLOW a 500 after 2.5 s. [model] is the model server's base URL (read per call: it may start after the agent).
          */
         fun simpleAgent(resources: String, model: () -> String, turns: Int = 2, modelCalls: MutableList<JsonNode> = CopyOnWriteArrayList()): GymStub {
             val j = ServeFixtures.json
@@ -131,6 +131,7 @@ class GymStub(routes: Map<String, (JsonNode) -> Pair<Int, Any>>) : AutoCloseable
                 when (body["answer"]?.asText()) {
                     "FAIL" -> 500 to mapOf("detail" to "agent crashed")
                     "JUNK" -> 200 to "<html>proxy error</html>"
+                    "SLOW" -> { Thread.sleep(2500); 500 to mapOf("detail" to "too late") }
                     else -> {
                         ServeFixtures.post(resources, "/seed_session", body)
                         val params = body["responses_create_params"] as ObjectNode

@@ -127,10 +127,10 @@ class NemoGymRolloutsSpec : StringSpec({
         }
     }
 
-    "a failing agent (unknown, 500, junk, its model server down) marks its samples unscored, logged with the reason; never 0" {
+    "a failing agent (unknown, 500, junk, timed out, its model server down) marks its samples unscored, logged with the reason; never 0" {
         GymStub.resources().use { rs ->
             GymStub.simpleAgent(rs.url, { "http://127.0.0.1:1" }).use { agent ->
-                val rs3 = rows("FAIL", "JUNK", "x")
+                val rs3 = rows("FAIL", "JUNK", "x", "SLOW")
                 val log = ByteArrayOutputStream()
                 var opened = 0
                 var closed = 0
@@ -139,25 +139,28 @@ class NemoGymRolloutsSpec : StringSpec({
                     override fun close() { closed++ }
                 }
                 val eos = 7
-                val fn = NemoGymRollouts(NemoGymAgents(mapOf("weather" to agent.url), Duration.ofSeconds(30), 4), window, 4, 1.0, 1.0, eos, PrintStream(log, true))
+                // nemo_gym_run_timeout 1 s: the SLOW agent's episode times out
+                val fn = NemoGymRollouts(NemoGymAgents(mapOf("weather" to agent.url), Duration.ofSeconds(1), 4), window, 4, 1.0, 1.0, eos, PrintStream(log, true))
                 val prompts = rs3.mapIndexed { i, r -> GrpoPrompt("p", intArrayOf(1, 2, 3), r, "row $i") }
-                val gone = rs3[2] + ("verify_extra" to (rs3[2]["verify_extra"] as String).replace("\"name\": \"weather\"", "\"name\": \"gone\""))
-                val down = GrpoPrompt("p", intArrayOf(1, 2, 3), gone, "row 3")
+                val gone = rs3[0] + ("verify_extra" to (rs3[0]["verify_extra"] as String).replace("\"name\": \"weather\"", "\"name\": \"gone\""))
+                val down = GrpoPrompt("p", intArrayOf(1, 2, 3), gone, "row 4")
                 val out = fn.run(prompts + down, null)
                 (opened to closed) shouldBe (1 to 1)
-                out.size shouldBe 4
+                out.size shouldBe 5
                 for (r in out) {
                     r.completionIds().toList() shouldBe listOf(eos)
                     r.envMask().toList() shouldBe listOf(0)
                     r.extra()["env_reward"] shouldBe null
                     (r.extra()["nemo_gym_error"] as String).isNotEmpty() shouldBe true
                 }
-                fn.failures() shouldBe 4
+                fn.failures() shouldBe 5
+                fn.roundMetrics() shouldBe mapOf("nemo_gym/failed" to 5.0)
                 val text = log.toString()
                 text shouldContain "HTTP 500"
                 text shouldContain "ConnectException" // the agent could not reach its model server
                 text shouldContain "no agent server named 'gone'"
-                text.lines().count { it.contains("failed, unscored") } shouldBe 4
+                text shouldContain "did not answer within 1.0 s"
+                text.lines().count { it.contains("failed, unscored") } shouldBe 5
                 NemoGymRollouts.envReward().perSample().score(dev.lathe.engine.reward.Sample(0, 0, 0, "p", "", intArrayOf(1), intArrayOf(eos),
                     out[0].extra(), false)) shouldBe null
             }

@@ -66,6 +66,25 @@ class ResponsesApiSpec : StringSpec({
             .map { it.name() to it.arguments() } shouldBe listOf("a" to "{}", "b" to "{}")
     }
 
+    "/v1/chat/completions takes tools (for NeMo Gym's vLLM proxy): rendered through the template's `tools`, streamed only without" {
+        val msgs = listOf(mapOf("role" to "user", "content" to "Hello"))
+        val tools = listOf(mapOf("type" to "function", "function" to mapOf("name" to "get_weather", "parameters" to mapOf("type" to "object"))))
+        val plain = post(base, "/v1/chat/completions", mapOf("messages" to msgs, "max_tokens" to 3, "temperature" to 0))
+        val withTools = post(base, "/v1/chat/completions", mapOf("messages" to msgs, "max_tokens" to 3, "temperature" to 0, "tools" to tools,
+            "tool_choice" to "auto", "logprobs" to true, "top_logprobs" to 0, "return_tokens_as_token_ids" to true))
+        withTools.status shouldBe 200
+        // chatml prints no tools: the same prompt and greedy answer; the proxy's fields are there
+        ints(withTools.json["prompt_token_ids"]) shouldBe ints(plain.json["prompt_token_ids"])
+        ints(withTools.json["choices"][0]["token_ids"]) shouldBe ints(plain.json["choices"][0]["token_ids"])
+        withTools.json["choices"][0]["logprobs"]["content"].map { it["token"].asText() } shouldBe
+            ints(plain.json["choices"][0]["token_ids"]).map { "token_id:$it" }
+        val streamed = post(base, "/v1/chat/completions", mapOf("messages" to msgs, "tools" to tools, "stream" to true))
+        streamed.status shouldBe 400
+        streamed.json["error"]["param"].asText() shouldBe "tools"
+        post(base, "/v1/chat/completions", mapOf("messages" to msgs, "tools" to listOf(mapOf("type" to "function")))).json["error"]["param"].asText() shouldBe
+            "tools[0].function.name"
+    }
+
     "bad /v1/responses requests: 400 naming the field" {
         fun bad(body: Map<String, Any?>, field: String, text: String) {
             val r = post(base, "/v1/responses", body)
