@@ -66,6 +66,7 @@ object NemoGymRun {
             throw IllegalStateException("${cfg.file}: nemo_gym_multi_turn: the head server (port ${gym.headPort}) lists no agent server " +
                 "(responses_api_agents); start NeMo Gym with an agent config, or use single-turn /verify")
         }
+        NemoGymDiscovery.await(servers.agents, "agent server", gym.serverTimeout, log)
         val d = cfg.data
         val choice = d.chatTemplate ?: if (d.chatTemplateJinja != null) "jinja" else "tokenizer_default"
         val template = ChatTemplates.select(choice, d.chatTemplateJinja, tok)
