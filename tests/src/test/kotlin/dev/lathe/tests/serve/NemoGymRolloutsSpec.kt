@@ -105,6 +105,14 @@ class NemoGymRolloutsSpec : StringSpec({
                                 b.lossMask().toFloatArray().map { it.toInt() } shouldBe r.envMask().toList()
                                 b.real().toFloatArray().all { it == 1f } shouldBe true
                                 GrpoBatch.lossTokens(listOf(row0), false) shouldBe (n1 + t2.tokens().size).toLong()
+                                // and the GRPO loss over that mask sends no gradient to a tool token's log-prob, some to every generated one
+                                val c = r.completionIds().size
+                                val leaf = dev.lathe.engine.tensor.Tensors.of(DoubleArray(c) { -0.5 - 0.01 * it }, 1, c.toLong()).requiresGrad_(true)
+                                val loss = dev.lathe.engine.align.Losses.grpo().build().compute(dev.lathe.engine.align.GrpoInputs(leaf, null, null,
+                                    dev.lathe.engine.tensor.Tensors.of(doubleArrayOf(1.0)), b.lossMask().to(dev.lathe.engine.tensor.DType.F64), null,
+                                    dev.lathe.engine.align.GrpoInputs.Window.single(1, GrpoBatch.lossTokens(listOf(row0), false))))
+                                loss.loss().backward()
+                                leaf.grad()!!.toDoubleArray().map { it != 0.0 } shouldBe r.envMask().map { it == 1 }
 
                                 // between rounds the live policy serves nothing (the trainer may be stepping)
                                 val refused = ServeFixtures.post(server.baseUrl(), "/v1/responses", mapOf("input" to "hi", "max_output_tokens" to 2))
