@@ -28,7 +28,13 @@ object NemoGymPolicyServer {
         val context = minOf(policy.spec().maxPositions(), cfg.data.sequenceLen)
         val served = ServedModel.live(policy, tok, started.template!!, started.templateVars, gym.modelName, context)
         val opts = LatheServer.Options.defaults().withAddress(gym.modelServerHost, gym.modelServerPort)
-        LatheServer.start(served, opts).use { server ->
+        val started0 = try {
+            LatheServer.start(served, opts) // a live ServedModel: a failed start frees nothing of the trainer's
+        } catch (e: RuntimeException) {
+            throw IllegalStateException("${cfg.file}: nemo_gym_model_server_host/nemo_gym_model_server_port: the policy server for the agents " +
+                "could not start: ${e.message}", e)
+        }
+        started0.use { server ->
             server.pauseGeneration() // the agents' model calls are served only while a round is out
             log.println("nemo_gym: serving the policy as '${gym.modelName}' at ${server.baseUrl()} (POST /v1/responses, /v1/chat/completions; " +
                 "$context positions per episode); the agents' model server must point here")
