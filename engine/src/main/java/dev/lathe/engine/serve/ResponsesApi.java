@@ -19,8 +19,8 @@ import java.util.Set;
  * assistant message) and, on the last item, prompt_token_ids, generation_token_ids and
  * generation_log_probs (the sampler's per-token log-probs). The request fields are NeMo Gym's
  * NeMoGymResponseCreateParamsNonStreaming (any other key is refused, as pydantic's extra="forbid" does);
- * sampling is max_output_tokens, temperature and top_p; `model` is echoed (one policy is served, as
- * behind the proxy). Prompts: {@link ResponsesPrompt}.
+ * sampling is max_output_tokens, temperature and top_p; `model` is echoed and selects the LoRA slot only when it
+ * names it (any other name gets the served weights: NeMo Gym sends its own). Prompts: {@link ResponsesPrompt}.
  */
 final class ResponsesApi {
   private static final Set<String> KNOWN = Set.of("input", "tools", "tool_choice", "parallel_tool_calls", "max_output_tokens", "temperature",
@@ -43,7 +43,10 @@ final class ResponsesApi {
     Map<String, JsonNode> sampling = new LinkedHashMap<>();
     for (String k : List.of("max_output_tokens", "temperature", "top_p")) if (Fields.get(body, k) != null) sampling.put(k, body.get(k));
     Sampling s = SamplingFields.parse(Exchange.JSON.valueToTree(sampling), ctx.model, "max_output_tokens", -1, prompt.length);
-    Completion c = ctx.generate(ex, new GenJob(List.of(prompt), s, false)).getFirst();
+    // NeMo Gym sends its own model name: the adapter slot when it names it, else the served weights (never a 400)
+    String asked = Fields.string(body, "model", null);
+    boolean adapter = asked != null && ctx.model.adapters().selects(asked);
+    Completion c = ctx.generate(ex, new GenJob(List.of(prompt), s, adapter)).getFirst();
 
     String id = ctx.nextId("resp");
     ToolCalls.Parsed parsed = ToolCalls.parse(c.text() == null ? "" : c.text());
