@@ -118,6 +118,13 @@ class NemoGymRolloutsSpec : StringSpec({
                                 val refused = ServeFixtures.post(server.baseUrl(), "/v1/responses", mapOf("input" to "hi", "max_output_tokens" to 2))
                                 refused.status shouldBe 503
                                 refused.headers["retry-after"] shouldBe listOf("1")
+                                // and no route may change the trainer's weights
+                                for ((path, body) in listOf("/set_lora_adapter/" to mapOf("lora_name" to "a", "lora_path" to work.toString()),
+                                    "/clear_lora_adapter/" to mapOf<String, Any>())) {
+                                    val r409 = ServeFixtures.post(server.baseUrl(), path, body)
+                                    r409.status shouldBe 409
+                                    r409.json["error"]["message"].asText() shouldContain "live policy"
+                                }
                                 log.toString() shouldBe ""
                                 // an agent that prompts its first call otherwise than the dataset prompt says: unscored, not misaligned
                                 val other = GrpoPrompt("p", ids.copyOfRange(1, ids.size), row, "row 1")
