@@ -30,6 +30,7 @@ object GrpoRun {
         data?.let { log.println(it.report().toText()) }
         val prompts = gym?.prompts ?: data!!.promptsTrain()
         val rewards = gym?.rewards ?: cfg.rewards()
+        val rollout = cfg.rolloutFunction?.invoke() // rollouts.kts compiled and checked before the model is loaded
         Files.createDirectories(cfg.outputDir)
         Files.copy(cfg.file, cfg.outputDir.resolve("config.yml"), StandardCopyOption.REPLACE_EXISTING)
         Runtime.seed(cfg.loop.seed)
@@ -53,6 +54,7 @@ object GrpoRun {
                     cfg.refSync?.let { syncSteps = it.syncSteps }
                     baseModelDir = cfg.baseModel
                     cfg.vllm?.let { rollouts = VllmRollouts.connect(it, cfg, m, tok, log) }
+                    rolloutFunction = rollout
                     this.log = log
                 }.run()
             }

@@ -88,7 +88,7 @@ object ConfigBinder {
         }, warnings)
         val checkpointing = top.bool("gradient_checkpointing") ?: false
         return GrpoConfig(top.doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, method, g.loss, g.settings, g.rewards,
-            model.lora, model.loraModelDir, g.reference, g.refSync, loop, boundData.config, checkpointing, warnings, gym, g.vllm, rewardCalls = g.features)
+            model.lora, model.loraModelDir, g.reference, g.refSync, loop, boundData.config, checkpointing, warnings, gym, g.vllm, rewardCalls = g.features, rolloutFunction = g.rolloutFunction)
     }
 
     /** trl.reward_funcs / reward_weights -> Reward objects (the rewards.kts loader binds them; see docs/grpo.md). */
