@@ -19,7 +19,6 @@ object GrpoBinding {
     private const val LATER = "is not implemented in Lathe yet"
     private val REFUSED = mapOf(
         "vllm_guided_decoding_regex" to "vLLM guided decoding $LATER", "vllm_enable_sleep_mode" to "vLLM sleep mode (colocated vLLM) $LATER",
-        "streaming_partial_batch" to "streaming scoring $LATER", "streaming_min_groups" to "streaming scoring $LATER",
         "use_bias_correction_kl" to "the bias-corrected KL $LATER",
         "use_liger_loss" to "the Liger fused GRPO loss $LATER (Lathe's loss never materialises [b, s, v] anyway)",
     )
@@ -103,8 +102,20 @@ object GrpoBinding {
         t.int("num_completions_to_print")?.let { numCompletionsToPrint = it }
         t.bool("shuffle_dataset")?.let { shuffleDataset = it }
         t.obj("generation_kwargs")?.let { generationKwargs(it, this) }
+        streaming(t, this, warnings)
         wrap(t) { validate() }
         if (!t.has("max_completion_length")) warnings += "${t.where("reward_funcs")}: trl.max_completion_length is not set; using 256 (TRL 1.8's default; Axolotl would pass None)"
+    }
+
+    /** streaming_partial_batch (Axolotl: false) / streaming_min_groups (Axolotl: 1): chunked generation and scoring (RoundMaker). */
+    private fun streaming(t: ConfigNode, s: GrpoSettings, warnings: MutableList<String>) {
+        val on = t.bool("streaming_partial_batch") ?: false
+        val k = t.int("streaming_min_groups")
+        if (!on) {
+            if (k != null) warnings += "${t.where("streaming_min_groups")}: streaming_min_groups has no effect without streaming_partial_batch: true"
+            return
+        }
+        s.streamingMinGroups = k ?: 1
     }
 
     /** TRL merges generation_kwargs last into the sampling parameters; the ones the rollout engine knows are applied. */

@@ -140,7 +140,13 @@ class GrpoConfigSpec : StringSpec({
             .message shouldContain "reward_num_workers"
         shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  async_prefetch: true\n  replay_buffer_size: 4\n  reward_funcs: [r.a]") }
             .message shouldContain "not implemented with the background producer"
-        shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  streaming_partial_batch: true\n  reward_funcs: [r.a]") }
-            .message shouldContain "not implemented in Lathe yet"
+        // streaming binds (StreamingSpec runs it): Axolotl's default chunk is 1 group; the geometry is checked at binding
+        bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  streaming_partial_batch: true\n  reward_funcs: [r.a]").settings.streamingMinGroups shouldBe 1
+        bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  streaming_min_groups: 2\n  reward_funcs: [r.a]").let {
+            it.settings.streamingMinGroups shouldBe null
+            it.warnings.joinToString() shouldContain "streaming_min_groups has no effect without streaming_partial_batch: true"
+        }
+        shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  streaming_partial_batch: true\n  streaming_min_groups: 3\n  reward_funcs: [r.a]") }
+            .message shouldContain "streaming_min_groups: a round has 1 prompts, which do not split into chunks of 3 groups"
     }
 })
