@@ -31,7 +31,9 @@ public final class ModelInit {
         } else if (mod instanceof Embedding e) {
           e.weight().normal_(0, std);
           Integer pad = m.spec().padTokenId();
-          if (pad != null && pad < e.vocabSize()) e.weight().select(0, pad).zero_();
+          if (pad != null && pad < e.vocabSize()) {
+            try (var row = e.weight().select(0, pad)) { row.zero_(); } // a view: closing it frees the handle, not the row
+          }
         } else if (mod instanceof RmsNorm n) {
           n.weight().fill_(1);
         }

@@ -2,6 +2,7 @@ package dev.lathe.engine.nn;
 
 import dev.lathe.engine.tensor.DType;
 import dev.lathe.engine.tensor.Fused;
+import dev.lathe.engine.tensor.Scope;
 import dev.lathe.engine.tensor.Tensor;
 import dev.lathe.engine.tensor.Tensors;
 import java.util.List;
@@ -23,9 +24,12 @@ public final class Rotary extends Module {
   public Rotary(int headDim, int maxPositions, RopeSpec spec) {
     invFreq = buffer("inv_freq", Tensors.of(spec.inverseFrequencies(headDim)));
     rows = Math.min(maxPositions, TABLE);
-    Tensor angles = angles(Tensors.arange(rows).toFloat());
-    cos = buffer("cos_cached", angles.cos());
-    sin = buffer("sin_cached", angles.sin());
+    // the construction's temporaries die here; without a scope they went to the caller's (often the root, never closed)
+    try (Scope tmp = Scope.open()) {
+      Tensor angles = angles(Tensors.arange(rows).toFloat());
+      cos = buffer("cos_cached", angles.cos());
+      sin = buffer("sin_cached", angles.sin());
+    }
   }
 
   // positions [n] float -> [n, d] with the d/2 angles repeated (HF's cat(freqs, freqs) layout)

@@ -17,6 +17,7 @@ public final class Tensor implements AutoCloseable {
   Tensor(long handle) {
     if (handle == 0) throw new IllegalStateException("libtorch returned an undefined tensor");
     this.handle = handle;
+    if (LeakTrace.ON) LeakTrace.created(this);
   }
 
   /** Wraps a fresh handle into the current scope. */
@@ -48,6 +49,7 @@ public final class Tensor implements AutoCloseable {
     if (handle != 0) {
       Torch.free(handle);
       handle = 0;
+      if (LeakTrace.ON) LeakTrace.freed(this);
     }
   }
 

@@ -102,4 +102,10 @@ public final class Tensors {
 
   /** Native tensor handles still alive (all threads): the leak detector's number. */
   public static long liveCount() { return Torch.liveTensors(); }
+
+  /** With -Dlathe.leaks=trace: the creation sites of the Tensors not freed yet (their first {@code frames} frames). */
+  public static String liveSites(int frames) {
+    if (!LeakTrace.ON) return "(run with -Dlathe.leaks=trace to record creation sites)";
+    return LeakTrace.report(frames);
+  }
 }

@@ -36,4 +36,10 @@ class ModelLeakSpec : StringSpec({
             ids.first.close()
         }
     }
+
+    "building, initialising and closing a model returns every handle (the rotary tables' temporaries included)" {
+        val before = Tensors.liveCount()
+        repeat(2) { CausalLM(Fixtures.tinySpec()).use { m -> ModelInit.randomize(m, 2, 0.1) } }
+        Tensors.liveCount() shouldBe before
+    }
 })
