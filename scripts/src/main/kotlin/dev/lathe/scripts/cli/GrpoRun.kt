@@ -5,6 +5,7 @@ import dev.lathe.engine.data.Preprocessor
 import dev.lathe.engine.io.GenerationConfig
 import dev.lathe.engine.model.CausalLM
 import dev.lathe.engine.reward.CheckedRewardRunner
+import dev.lathe.engine.reward.RewardIsolation
 import dev.lathe.engine.reward.RewardOptions
 import dev.lathe.engine.tensor.Runtime
 import dev.lathe.engine.text.HfTokenizer
@@ -13,6 +14,7 @@ import dev.lathe.engine.train.RunResult
 import dev.lathe.engine.train.grpo.GrpoTraining
 import dev.lathe.engine.train.methods.PolicyLoader
 import dev.lathe.scripts.config.GrpoConfig
+import dev.lathe.scripts.config.YamlRewardWorker
 import java.io.PrintStream
 import java.nio.file.Files
 import java.nio.file.StandardCopyOption
@@ -66,6 +68,8 @@ object GrpoRun {
         var o = RewardOptions.defaults()
         cfg.rewardCalls.rewardWorkers?.let { o = o.withWorkers(it) }
         cfg.rewardCalls.rewardTimeout?.let { o = o.withTimeout(it) }
+        // worker processes rebuild the rewards from this config's rewards.kts (the same loader as here)
+        if (cfg.rewardCalls.processes) o = o.withIsolation(RewardIsolation(YamlRewardWorker::class.java.name, cfg.file.toAbsolutePath().toString()))
         return o
     }
 

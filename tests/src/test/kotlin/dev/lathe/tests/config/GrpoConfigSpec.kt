@@ -138,6 +138,14 @@ class GrpoConfigSpec : StringSpec({
             .message shouldContain "reroll_start_fraction: expected in [0, 1] (1 = off), found 1.5"
         shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  reward_num_workers: 0\n  reward_funcs: [r.a]") }
             .message shouldContain "reward_num_workers"
+        // reward_isolation (Lathe's key): worker processes (ProcessRewardSpec, RewardIsolationYamlSpec run them)
+        c.rewardCalls.processes shouldBe false
+        bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  reward_isolation: process\n  reward_funcs: [r.a]").let {
+            it.rewardCalls.processes shouldBe true
+            it.warnings.joinToString() shouldContain "reward_isolation: process without reward_timeout"
+        }
+        shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  reward_isolation: fork\n  reward_funcs: [r.a]") }
+            .message shouldContain "reward_isolation"
         shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  async_prefetch: true\n  replay_buffer_size: 4\n  reward_funcs: [r.a]") }
             .message shouldContain "not implemented with the background producer"
         // streaming binds (StreamingSpec runs it): Axolotl's default chunk is 1 group; the geometry is checked at binding
