@@ -70,11 +70,7 @@ object GrpoBinding {
     /** trl.rollout_func: checked for shape now, compiled from its .kts when the run starts (as reward_funcs). */
     private fun rolloutFunction(t: ConfigNode): (() -> dev.lathe.engine.train.grpo.RolloutFunction)? {
         if (t.raw("rollout_func") == null) return null
-        val ref = t.string("rollout_func") ?: t.fail("rollout_func", "a name FILE.FUNCTION (e.g. rollouts.fn: `fn` in rollouts.kts beside the config)", t.raw("rollout_func"))
-        if (t.bool("async_prefetch") == true) {
-            throw ConfigException("${t.where("rollout_func")}: trl.rollout_func `$ref` with async_prefetch: true is not implemented yet " +
-                "(a rollout function's rounds are made on the trainer thread); drop one of them")
-        }
+        t.string("rollout_func") ?: t.fail("rollout_func", "a name FILE.FUNCTION (e.g. rollouts.fn: `fn` in rollouts.kts beside the config)", t.raw("rollout_func"))
         return { RewardBinding.rolloutFunction(t.doc.file, t) }
     }
 

@@ -93,10 +93,10 @@ class GrpoConfigSpec : StringSpec({
         // use_vllm binds (VllmBinding) with TRL's server defaults; VllmGrpoSpec runs it
         bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  use_vllm: true\n  reward_funcs: [r.a]").vllm!!.let { it.address shouldBe "0.0.0.0:8000"; it.timeoutSeconds shouldBe 240.0; it.syncInterval shouldBe 1 }
         shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  use_liger_loss: true\n  reward_funcs: [r.a]") }.message shouldContain "Liger"
-        // rollout_func binds now (resolved from env.kts when the run starts: RolloutFuncYamlSpec); not with async rounds
+        // rollout_func binds (resolved from env.kts when the run starts: RolloutFuncYamlSpec), also with async rounds
         (bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  rollout_func: env.run\n  reward_funcs: [r.a]").rolloutFunction != null) shouldBe true
-        shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  rollout_func: env.run\n  async_prefetch: true\n  reward_funcs: [r.a]") }
-            .message shouldContain "trl.rollout_func `env.run` with async_prefetch: true is not implemented yet"
+        (bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  rollout_func: env.run\n  async_prefetch: true\n  reward_funcs: [r.a]").rolloutFunction != null) shouldBe true
+        bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  async_prefetch: true\n  dynamic_sampling_max_attempts: 2\n  reward_funcs: [r.a]").settings.recovery.dynamicSamplingAttempts shouldBe 2
         shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\nnemo_gym_enabled: true\ntrl:\n  reward_funcs: [r.a]") }.message shouldContain "NeMo Gym"
         bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  use_vllm: false\n  reward_funcs: [r.a]").method shouldBe Method.GRPO
         shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  num_generation: 4\n  reward_funcs: [r.a]") }.message shouldContain "num_generations"

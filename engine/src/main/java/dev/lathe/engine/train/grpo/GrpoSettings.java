@@ -65,9 +65,10 @@ public final class GrpoSettings {
       throw new IllegalArgumentException("streaming_partial_batch: replay_buffer_size, reroll_start_fraction and dynamic sampling rework the "
           + "whole round's groups before its advantages, which streaming computes chunk by chunk; use one or the other");
     }
-    if (async != null && recovery.changesRounds()) {
-      throw new IllegalArgumentException("async_prefetch: replay_buffer_size, reroll_start_fraction and dynamic sampling are not implemented with "
-          + "the background producer yet (their buffers would run ahead of the checkpointed cursor); use them with synchronous rounds");
+    if (async != null && (recovery.replayBufferSize > 0 || recovery.rerolls())) {
+      throw new IllegalArgumentException("async_prefetch: replay_buffer_size and reroll_start_fraction are not implemented with "
+          + "the background producer yet (their buffers would run ahead of the checkpointed cursor); use them with synchronous rounds "
+          + "(dynamic sampling works with both)");
     }
     return this;
   }

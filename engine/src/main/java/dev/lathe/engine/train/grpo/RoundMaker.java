@@ -38,6 +38,7 @@ final class RoundMaker {
   private final Consumer<Scored> observer;
   private final GroupRecovery recovery;
   private RolloutFunction rolloutFunction;
+  private boolean engineVersions;
   private dev.lathe.engine.text.Tokenizer tokenizer;
   private int[] cachedPerm;
   private long cachedEpoch = -1;
@@ -66,6 +67,15 @@ final class RoundMaker {
   RoundMaker withRollouts(RolloutFunction f, dev.lathe.engine.text.Tokenizer tok) {
     this.rolloutFunction = f;
     this.tokenizer = tok;
+    return this;
+  }
+
+  /**
+   * The engine tags completions with real weight versions (async snapshots): a rollout function's rows then carry
+   * the oldest version it generated with, and a function that never generated through ctx.generate is an error.
+   */
+  RoundMaker versionedByEngine() {
+    this.engineVersions = true;
     return this;
   }
 
@@ -219,18 +229,19 @@ final class RoundMaker {
   }
 
   /** The completions of some prompts (G each, in order), and the rollout function's rows when there is one. */
-  private record Generated(List<Completion> out, List<RolloutFunction.Rollout> custom) {}
+  private record Generated(List<Completion> out, List<RolloutFunction.Rollout> custom, long customVersion) {}
 
   private Generated generate(int[] chosen, long number, PhaseTimer timer) {
     List<int[]> ids = new ArrayList<>();
     for (int p : chosen) ids.add(prompts.get(p).ids());
     List<Completion> out;
     List<RolloutFunction.Rollout> custom = null;
+    java.util.concurrent.atomic.AtomicLong oldest = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
     try (var ph = timer.phase("generation")) {
       if (rolloutFunction == null) {
         out = generator.generate(ids, sampling, number); // the round number tags (and versions) the policy
       } else {
-        custom = custom(chosen, number);
+        custom = custom(chosen, number, oldest);
         out = new ArrayList<>(custom.size());
         for (int i = 0; i < custom.size(); i++) {
           RolloutFunction.Rollout r = custom.get(i);
@@ -239,7 +250,16 @@ final class RoundMaker {
         }
       }
     }
-    return new Generated(out, custom);
+    long version = number; // synchronous rounds: the round number is the version, as the engine's tags
+    if (custom != null && engineVersions) {
+      if (oldest.get() == Long.MAX_VALUE) {
+        throw new IllegalStateException("rollout function, round " + (number + 1) + ": with async_prefetch a rollout function must generate "
+            + "through ctx.generate (the weight snapshot's version is what staleness and the importance-sampling correction are measured "
+            + "against); this one generated nothing there (the completion-text form cannot run async)");
+      }
+      version = oldest.get();
+    }
+    return new Generated(out, custom, version);
   }
 
   /** Scores generated completions (timer null: on the streaming helper thread, whose wait the caller times). */
@@ -276,7 +296,7 @@ final class RoundMaker {
       for (int m = 0; m < g; m++) {
         Completion c = out.get(q * g + m);
         rows.add(new RolloutRow(chosen[q], c.tokens(), c.truncated(), 0, null, null, filtered ? c.thresholds() : null, c.logprobs(),
-            custom == null ? c.policyVersion() : number, custom == null ? null : custom.get(q * g + m).envMask()));
+            custom == null ? c.policyVersion() : gen.customVersion(), custom == null ? null : custom.get(q * g + m).envMask()));
         texts.add(c.text());
         v[m] = table.values()[q * g + m];
       }
@@ -286,13 +306,19 @@ final class RoundMaker {
   }
 
   /** Calls the rollout function on the round's prompts (each G times) and checks what comes back against TRL's contract. */
-  private List<RolloutFunction.Rollout> custom(int[] chosen, long number) {
+  private List<RolloutFunction.Rollout> custom(int[] chosen, long number, java.util.concurrent.atomic.AtomicLong oldest) {
     int g = geo.numGenerations();
     List<GrpoPrompt> repeated = new ArrayList<>();
     for (int p : chosen) for (int m = 0; m < g; m++) repeated.add(prompts.get(p));
     List<RolloutFunction.Rollout> rs;
     try {
-      rs = rolloutFunction.run(repeated, new RolloutFunction.Context(generator, sampling, tokenizer, number));
+      // the engine as the function sees it: records the oldest weight version it generated with
+      dev.lathe.engine.generate.RolloutEngine tracked = (ps, sm, v) -> {
+        List<Completion> cs = generator.generate(ps, sm, v);
+        for (Completion c : cs) oldest.accumulateAndGet(c.policyVersion(), Math::min);
+        return cs;
+      };
+      rs = rolloutFunction.run(repeated, new RolloutFunction.Context(tracked, sampling, tokenizer, number));
     } catch (Exception e) {
       throw new IllegalStateException("rollout function failed on round " + (number + 1) + ": " + e, e);
     }
