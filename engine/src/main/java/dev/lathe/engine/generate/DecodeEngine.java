@@ -4,7 +4,6 @@ import dev.lathe.engine.model.CausalLM;
 import dev.lathe.engine.model.Inputs;
 import dev.lathe.engine.model.RowKvCache;
 import dev.lathe.engine.tensor.Grad;
-import dev.lathe.engine.tensor.Runtime;
 import dev.lathe.engine.tensor.Scope;
 import dev.lathe.engine.tensor.Tensor;
 import dev.lathe.engine.tensor.Tensors;
@@ -185,7 +184,6 @@ public final class DecodeEngine implements AutoCloseable {
     }
     if (group.isEmpty()) return null;
     if (cache == null) cache = RowKvCache.allocate(model.spec(), maxRows, capacity, model.lmHeadWeight().dtype());
-    for (Queued q : group) if (q.request.sampling().seed() != null) Runtime.seed(q.request.sampling().seed());
     return Prefill.join(model, cache, padId, group, rows);
   }
 

@@ -24,8 +24,8 @@ final class FullRecompute {
       try (Scope st = Scope.open()) {
         Tensor logits = model.lastLogits(new Inputs(ids, mask, AttentionMask.positionsFromMask(mask), null, null));
         LogitsProcessor.Processed p = LogitsProcessor.process(logits, ids, s);
-        Tensor next = s.greedy() ? p.logits().argmax(1, false)
-            : Tensors.multinomial(p.logits().softmax(1), 1, false).squeeze(1);
+        List<RowRandom> randoms = s.seed() == null ? null : rows.stream().map(r -> r.random).toList();
+        Tensor next = s.greedy() ? p.logits().argmax(1, false) : Sampler.draw(p.logits().softmax(1), randoms);
         Tensor lp = p.logits().logSoftmax(1).gather(1, next.unsqueeze(1)).squeeze(1);
         long[] nextIds = next.toLongArray();
         float[] lps = lp.toFloatArray();

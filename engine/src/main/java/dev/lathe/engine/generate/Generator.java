@@ -2,7 +2,6 @@ package dev.lathe.engine.generate;
 
 import dev.lathe.engine.model.CausalLM;
 import dev.lathe.engine.tensor.Grad;
-import dev.lathe.engine.tensor.Runtime;
 import dev.lathe.engine.tensor.Scope;
 import dev.lathe.engine.tensor.Tensor;
 import dev.lathe.engine.tensor.Tensors;
@@ -53,7 +52,6 @@ public final class Generator {
     boolean wasTraining = model.isTraining();
     model.train(false);
     try (var g = Grad.disabled(); Scope outer = Scope.open()) {
-      if (s.seed() != null) Runtime.seed(s.seed());
       int n = s.numSamples();
       int longest = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
       long[] ids = new long[prompts.size() * longest];
@@ -69,7 +67,7 @@ public final class Generator {
       Tensor idsT = Tensors.of(ids, prompts.size(), longest).repeatInterleave(n, 0);
       Tensor maskT = Tensors.of(mask, prompts.size(), longest).repeatInterleave(n, 0);
       List<RowState> rows = new ArrayList<>();
-      for (int i = 0; i < prompts.size() * n; i++) rows.add(new RowState());
+      for (int i = 0; i < prompts.size() * n; i++) rows.add(new RowState(RowRandom.of(s.seed(), i / n, i % n)));
       FullRecompute.decode(model, tokenizer, padId, rows, idsT, maskT, s);
       List<Completion> out = new ArrayList<>();
       for (int i = 0; i < rows.size(); i++) out.add(rows.get(i).complete(i / n, i % n, prompts.get(i / n), version, tokenizer));

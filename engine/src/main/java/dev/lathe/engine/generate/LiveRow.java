@@ -7,7 +7,7 @@ package dev.lathe.engine.generate;
 final class LiveRow {
   final Queued owner;
   final int sample;
-  final RowState state = new RowState();
+  final RowState state;
   final long start;
   long slot;
   int fed = -1; // token to feed at the next forward
@@ -17,6 +17,8 @@ final class LiveRow {
     this.sample = sample;
     this.start = start;
     this.slot = slot;
+    Request q = owner.request;
+    this.state = new RowState(RowRandom.of(q.sampling().seed(), q.prompt(), sample));
   }
 
   Sampling sampling() { return owner.request.sampling(); }

@@ -11,6 +11,12 @@ final class RowState {
   final List<Float> thresholds = new ArrayList<>();
   String finish;
   String text;
+  /** The row's own random stream when its request has a seed, else null (libtorch's global generator). */
+  final RowRandom random;
+
+  RowState() { this(null); }
+
+  RowState(RowRandom random) { this.random = random; }
 
   boolean done() { return finish != null; }
 

@@ -27,7 +27,8 @@ final class Sampler {
       Tensor x = idx.size() == n ? logits : logits.indexSelect(0, Tensors.of(longs(idx)));
       Sampling s = g.getKey();
       Tensor history = s.repetitionPenalty() != 1 ? history(rows, idx) : null;
-      Tensor[] picked = pickGroup(x, history, s); // [n] token, log-prob, threshold (float32)
+      List<RowRandom> randoms = s.seed() == null ? null : idx.stream().map(i -> rows.get(i).state.random).toList();
+      Tensor[] picked = pickGroup(x, history, s, randoms); // [n] token, log-prob, threshold (float32)
       float[] all = Tensors.stack(List.of(picked), 0).toFloatArray(); // one transfer: ids < 2^24 are exact
       int m = idx.size();
       long[] t = new long[m];
@@ -47,18 +48,24 @@ final class Sampler {
     return out;
   }
 
-  private static Tensor[] pickGroup(Tensor x, Tensor history, Sampling s) {
+  private static Tensor[] pickGroup(Tensor x, Tensor history, Sampling s, List<RowRandom> randoms) {
     LogitsProcessor.Candidates c = LogitsProcessor.candidates(x, history, s);
     if (c != null) { // top-k: draw among the k+1 candidates only
-      Tensor j = Tensors.multinomial(c.values().softmax(1), 1, false); // [n, 1]
+      Tensor probs = c.values().softmax(1);
+      Tensor j = randoms == null ? Tensors.multinomial(probs, 1, false) // [n, 1]
+          : RowRandom.drawAmong(probs, c.ids(), x.size(1), randoms);
       Tensor lp = c.values().logSoftmax(1).gather(1, j).squeeze(1);
       return new Tensor[]{c.ids().gather(1, j).squeeze(1).toFloat(), lp, c.threshold()};
     }
     LogitsProcessor.Processed p = LogitsProcessor.process(x, history, s);
-    Tensor next = s.greedy() ? p.logits().argmax(1, false)
-        : Tensors.multinomial(p.logits().softmax(1), 1, false).squeeze(1);
+    Tensor next = s.greedy() ? p.logits().argmax(1, false) : draw(p.logits().softmax(1), randoms);
     Tensor lp = p.logits().logSoftmax(1).gather(1, next.unsqueeze(1)).squeeze(1);
     return new Tensor[]{next.toFloat(), lp, p.threshold()};
+  }
+
+  /** One draw per row from probs [n, m]: each row's own stream when seeded, else the global generator. [n] int64. */
+  static Tensor draw(Tensor probs, List<RowRandom> randoms) {
+    return randoms == null ? Tensors.multinomial(probs, 1, false).squeeze(1) : RowRandom.draw(probs, randoms);
   }
 
   // [rows, longest] ids seen per row; short rows repeat their first id (gather/scatter of a seen id is harmless)

@@ -50,6 +50,11 @@ public record Sampling(int maxNewTokens, boolean doSample, double temperature, i
     return new Sampling(maxNewTokens, true, temp, k, p, minP, repetitionPenalty, numSamples, seed, eosIds, stopStrings, useCache);
   }
 
+  /** null: draws come from libtorch's global generator (so they depend on what shared the batch before). */
+  public Sampling withSeed(Long seed) {
+    return new Sampling(maxNewTokens, doSample, temperature, topK, topP, minP, repetitionPenalty, numSamples, seed, eosIds, stopStrings, useCache);
+  }
+
   public Sampling withSamples(int n) {
     return new Sampling(maxNewTokens, doSample, temperature, topK, topP, minP, repetitionPenalty, n, seed, eosIds, stopStrings, useCache);
   }
