@@ -79,6 +79,16 @@ public final class DatasetPipeline {
             }
           });
         }
+        if (s.expand() != null) {
+          List<Map<String, Object>> made = expand(s, new Row(in, t.origin(i), s.name(), s.expected()));
+          for (int k = 0; k < made.size(); k++) {
+            Map<String, Object> one = new LinkedHashMap<>(cols);
+            one.putAll(made.get(k));
+            String origin = t.origin(i) + " (row " + (k + 1) + " of " + made.size() + ")";
+            out.add(new PreparedRow(one, origin, TextExample.of(m, one, origin)));
+          }
+          continue;
+        }
         cols.putAll(apply(s, new Row(in, t.origin(i), s.name(), s.expected()), warnings));
       }
       out.add(new PreparedRow(cols, t.origin(i), TextExample.of(m, cols, t.origin(i))));
@@ -93,6 +103,16 @@ public final class DatasetPipeline {
       throw e;
     } catch (RuntimeException e) {
       // e.g. a chat template that fails to render this row
+      throw new DataException("row " + row.origin() + ", type " + s.name() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static List<Map<String, Object>> expand(TypeStrategy s, Row row) {
+    try {
+      return s.expand().apply(row);
+    } catch (DataException e) {
+      throw e;
+    } catch (RuntimeException e) {
       throw new DataException("row " + row.origin() + ", type " + s.name() + ": " + e.getMessage(), e);
     }
   }

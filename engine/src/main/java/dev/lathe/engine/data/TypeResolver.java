@@ -22,6 +22,7 @@ public final class TypeResolver {
     } else if (m == Method.REWARD_MODEL) {
       out.add("bradley_terry.chat_template");
     } else {
+      if (m == Method.EBFT) out.addAll(EbftTypes.TYPES);
       for (String f : List.of("chatml", "llama3")) {
         out.add(f);
         FixedFormatTypes.DPO_FUNCTIONS.forEach(fn -> out.add(f + "." + fn));
@@ -66,6 +67,10 @@ public final class TypeResolver {
         return OrpoAndRewardTypes.bradleyTerry(datasetRenderer(spec, cfg, templates, label));
       }
     } else {
+      if (m == Method.EBFT && family.startsWith("ebft_")) {
+        TypeStrategy e = EbftTypes.resolve(t, label);
+        if (e != null) return e;
+      }
       TypeStrategy s = dpoFamily(m, spec, label, cfg, templates, warnings, t, family, fn);
       if (s != null || t.equals("passthrough.default")) {
         return s;

@@ -8,13 +8,29 @@ import java.util.Map;
  * transform, and the input columns it removes (["__all__"] removes all). The transform's result is
  * merged over the row, as HF's Dataset.map does.
  */
-public record TypeStrategy(String name, String expected, Transform fn, List<String> removeColumns) {
+public record TypeStrategy(String name, String expected, Transform fn, List<String> removeColumns, Expand expand) {
   @FunctionalInterface
   public interface Transform {
     Map<String, Object> apply(Row row, DataWarnings warnings);
   }
 
+  /** A type that makes several rows of one (HF's batched map, e.g. one row per assistant turn). */
+  @FunctionalInterface
+  public interface Expand {
+    List<Map<String, Object>> apply(Row row);
+  }
+
+  public TypeStrategy(String name, String expected, Transform fn, List<String> removeColumns) {
+    this(name, expected, fn, removeColumns, null);
+  }
+
   public TypeStrategy(String name, String expected, Transform fn) {
     this(name, expected, fn, List.of());
+  }
+
+  static TypeStrategy expanding(String name, String expected, Expand expand, List<String> removeColumns) {
+    return new TypeStrategy(name, expected, (r, w) -> {
+      throw new IllegalStateException(name + " makes several rows of one: call expand()");
+    }, removeColumns, expand);
   }
 }
