@@ -53,11 +53,11 @@ object ConfigBinder {
             }
         }, warnings)
         val checkpointing = top.bool("gradient_checkpointing") ?: false
+        // pair batch layout (speed and memory, not results; the rule is PairLayout.choose)
         val paddingFree = top.bool("dpo_padding_free") ?: false
-        // accepted (it changes memory and speed, not results) but not implemented yet: say so
-        if (paddingFree) warnings += "${top.where("dpo_padding_free")}: dpo_padding_free is not implemented yet; batches are right-padded (same results)"
+        val sharedPrompt = top.bool("dpo_shared_prompt")
         return TrainConfig(doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, method, loss, model.lora,
-            model.loraModelDir, reference, sync, loop, data, checkpointing, paddingFree, warnings, dist)
+            model.loraModelDir, reference, sync, loop, data, checkpointing, paddingFree, sharedPrompt, warnings, dist)
     }
 
     /** rl: grpo | gdpo: the shared model/loop/data keys, then GrpoBinding for the `trl:` block. */
@@ -77,6 +77,10 @@ object ConfigBinder {
                 throw ConfigException("${top.where("plugins")}: this config's rewards come from NeMo Gym's /verify, bound when `lathe train` " +
                     "starts (after discovery through the head server); this command does not reach NeMo Gym servers")
             })
+        if (gym != null && g.features.processes) {
+            throw ConfigException("${trl!!.where("reward_isolation")}: trl.reward_isolation: process: NeMo Gym's rewards are HTTP calls to its " +
+                "/verify servers (nothing to isolate; nemo_gym_verify_timeout bounds them); remove it")
+        }
         GrpoBinding.geometry(top, trl, g.settings, loop.microBatchSize, loop.gradientAccumulationSteps)
         DistBinding.bind(top) // context_parallel_size > 1 refused (GDPO's sequence parallelism); ddp_* keys checked
         StrictKeys.check(listOfNotNull(top, trl) + boundData.nodes, { n ->
@@ -88,7 +92,7 @@ object ConfigBinder {
         }, warnings)
         val checkpointing = top.bool("gradient_checkpointing") ?: false
         return GrpoConfig(top.doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, method, g.loss, g.settings, g.rewards,
-            model.lora, model.loraModelDir, g.reference, g.refSync, loop, boundData.config, checkpointing, warnings, gym, g.vllm, rewardCalls = g.features)
+            model.lora, model.loraModelDir, g.reference, g.refSync, loop, boundData.config, checkpointing, warnings, gym, g.vllm, rewardCalls = g.features, rolloutFunction = g.rolloutFunction)
     }
 
     /** trl.reward_funcs / reward_weights -> Reward objects (the rewards.kts loader binds them; see docs/grpo.md). */
