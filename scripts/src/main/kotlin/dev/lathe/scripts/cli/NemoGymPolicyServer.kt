@@ -23,6 +23,9 @@ object NemoGymPolicyServer {
 
     fun run(t: GrpoTraining, cfg: GrpoConfig, gym: NemoGymSettings, started: NemoGymRun.Started, policy: CausalLM, tok: HfTokenizer,
         log: PrintStream): RunResult {
+        // the server decodes on the training weights themselves: a background (async) round would race the optimizer
+        check(t.rolloutFunction == null) { "nemo_gym_multi_turn with trl.rollout_func: the agents make the rollouts" }
+        check(t.grpo.async == null) { "nemo_gym_multi_turn with async_prefetch: episodes must be made between optimizer steps" }
         // an episode (prompt + every turn) fits in sequence_len positions; the KV cache is 32 rows of that, so the model's
         // own maximum (32k for many) would reserve far too much
         val context = minOf(policy.spec().maxPositions(), cfg.data.sequenceLen)

@@ -73,6 +73,14 @@ object NemoGymBinding {
             throw ConfigException("${trl.where("use_vllm")}: nemo_gym_multi_turn serves the policy from the trainer itself (the agents' model calls " +
                 "reach it at nemo_gym_model_server_host:nemo_gym_model_server_port); an external vLLM server is not used: remove trl.use_vllm")
         }
+        if (multiTurn && trl?.has("rollout_func") == true) {
+            throw ConfigException("${trl.where("rollout_func")}: with nemo_gym_multi_turn the NeMo Gym agents make the rollouts (one /run per sample); " +
+                "a rollout_func would replace them: remove one of the two")
+        }
+        if (multiTurn && trl?.bool("async_prefetch") == true) {
+            throw ConfigException("${trl.where("async_prefetch")}: nemo_gym_multi_turn serves the live policy to the agents, so episodes are made " +
+                "between optimizer steps, never beside them (a background round would sample from weights being updated); remove async_prefetch")
+        }
         val serverPort = top.int("nemo_gym_model_server_port") ?: 0
         if (serverPort !in 0..65535) top.fail("nemo_gym_model_server_port", "a TCP port in 0..65535 (0 = any free port)", top.raw("nemo_gym_model_server_port"))
         val port = top.int("nemo_gym_head_port") ?: 11000

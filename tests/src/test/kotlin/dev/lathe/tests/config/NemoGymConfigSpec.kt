@@ -84,6 +84,12 @@ class NemoGymConfigSpec : StringSpec({
         shouldThrow<ConfigException> { ConfigBinder.readAny(dir.resolve("vl.yml").also { Files.writeString(it, "base_model: ./tiny\nrl: grpo\n" +
             "datasets:\n  - path: prompts.jsonl\nmicro_batch_size: 4\ntrl:\n  num_generations: 4\n  max_completion_length: 8\n  use_vllm: true\n" + plugin + sets +
             "nemo_gym_multi_turn: true\n") }) }.message!! shouldContain "remove trl.use_vllm"
+        shouldThrow<ConfigException> { ConfigBinder.readAny(dir.resolve("ap.yml").also { Files.writeString(it, "base_model: ./tiny\nrl: grpo\n" +
+            "datasets:\n  - path: prompts.jsonl\nmicro_batch_size: 4\ntrl:\n  num_generations: 4\n  max_completion_length: 8\n  async_prefetch: true\n" + plugin + sets +
+            "nemo_gym_multi_turn: true\n") }) }.message!! shouldContain "remove async_prefetch"
+        shouldThrow<ConfigException> { ConfigBinder.readAny(dir.resolve("rf.yml").also { Files.writeString(it, "base_model: ./tiny\nrl: grpo\n" +
+            "datasets:\n  - path: prompts.jsonl\nmicro_batch_size: 4\ntrl:\n  num_generations: 4\n  max_completion_length: 8\n  rollout_func: rollouts.fn\n" + plugin + sets +
+            "nemo_gym_multi_turn: true\n") }) }.message!! shouldContain "the NeMo Gym agents make the rollouts"
     }
 
     "discovery: the head's JSON string of YAML -> /verify URLs by top-level and inner name, agents by top-level name" {
