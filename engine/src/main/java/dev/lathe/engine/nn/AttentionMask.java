@@ -14,16 +14,94 @@ import dev.lathe.engine.tensor.Tensors;
  */
 public final class AttentionMask {
   private final Tensor blocked;
+  private final Spans spans;
 
-  private AttentionMask(Tensor blocked) { this.blocked = blocked; }
+  private AttentionMask(Tensor blocked) { this(blocked, null); }
+
+  private AttentionMask(Tensor blocked, Spans spans) {
+    this.blocked = blocked;
+    this.spans = spans;
+  }
 
   /** The same mask on a handle owned by s (gradient checkpointing keeps it past the forward's scope). */
   public AttentionMask sharedInto(dev.lathe.engine.tensor.Scope s) {
+    if (spans != null) {
+      return new AttentionMask(null, new Spans(spans.count(), spans.maxQueries(), spans.maxKeys(), s.own(spans.queryIndex().share()),
+          s.own(spans.keyIndex().share()), s.own(spans.outIndex().share()), s.own(spans.blocked().share())));
+    }
     return new AttentionMask(blocked == null ? null : s.own(blocked.share()));
   }
 
-  /** The blocked positions (true = masked out), or null when every key is visible. */
+  /** The blocked positions (true = masked out), or null when every key is visible (or the mask is {@link #spans}). */
   public Tensor blocked() { return blocked; }
+
+  /** Varlen attention of a packed row (null for one dense mask). */
+  public Spans spans() { return spans; }
+
+  /**
+   * Attention of a packed row [1, T] span by span, batched: the spans' queries are gathered into [count, maxQueries]
+   * slots (queryIndex, [count * maxQueries] indices into T, padding slots pointing at 0) and their keys into
+   * [count, maxKeys] (keyIndex), one masked attention runs over the [count, heads, maxQueries, maxKeys] batch
+   * (blocked [count, 1, 1, maxQueries, maxKeys], true = masked, padding keys included), and outIndex [T] takes
+   * each token's output back from its slot. Linear layers never see the padding; attention computes
+   * max-length blocks per span instead of the T x T a dense mask over the row would.
+   */
+  public record Spans(int count, int maxQueries, int maxKeys, Tensor queryIndex, Tensor keyIndex, Tensor outIndex, Tensor blocked) {}
+
+  /**
+   * The mask of a packed row from its spans ({@code dev.lathe.engine.data.PackedBatch}): each span
+   * {from, to, k0, k1, k2, k3, ...} lets queries [from, to) see the keys of [k0, k1) ∪ [k2, k3) ∪ ...
+   * whose position id is at most the query's (and, with a sliding window, within it). The spans' query
+   * ranges must partition [0, T) in order.
+   *
+   * @param positions [T] position ids of the row
+   */
+  public static AttentionMask ofSpans(long[] positions, int[][] spans, Integer window) {
+    int t = positions.length;
+    int n = spans.length;
+    int next = 0;
+    int maxQ = 0;
+    int maxK = 0;
+    int[] keyCount = new int[n];
+    for (int i = 0; i < n; i++) {
+      int[] sp = spans[i];
+      if (sp.length < 4 || sp.length % 2 != 0 || sp[0] != next || sp[1] <= sp[0] || sp[1] > t) {
+        throw new IllegalArgumentException("span " + java.util.Arrays.toString(sp) + " does not continue the query ranges at " + next + " of " + t);
+      }
+      next = sp[1];
+      for (int k = 2; k < sp.length; k += 2) {
+        if (sp[k] < 0 || sp[k + 1] > t || sp[k + 1] < sp[k]) {
+          throw new IllegalArgumentException("span " + java.util.Arrays.toString(sp) + " has a key range outside [0, " + t + ")");
+        }
+        keyCount[i] += sp[k + 1] - sp[k];
+      }
+      maxQ = Math.max(maxQ, sp[1] - sp[0]);
+      maxK = Math.max(maxK, keyCount[i]);
+    }
+    if (next != t) throw new IllegalArgumentException("the spans' queries cover [0, " + next + "), the row has " + t + " tokens");
+    long[] qIdx = new long[n * maxQ];
+    long[] kIdx = new long[n * maxK];
+    long[] out = new long[t];
+    boolean[] masked = new boolean[n * maxQ * maxK];
+    java.util.Arrays.fill(masked, true);
+    for (int i = 0; i < n; i++) {
+      int[] sp = spans[i];
+      int kk = 0;
+      for (int k = 2; k < sp.length; k += 2) for (int j = sp[k]; j < sp[k + 1]; j++) kIdx[i * maxK + kk++] = j;
+      for (int q = 0; q < sp[1] - sp[0]; q++) {
+        int tok = sp[0] + q;
+        qIdx[i * maxQ + q] = tok;
+        out[tok] = (long) i * maxQ + q;
+        long qp = positions[tok];
+        for (int j = 0; j < keyCount[i]; j++) {
+          long kp = positions[(int) kIdx[i * maxK + j]];
+          masked[(i * maxQ + q) * maxK + j] = !(kp <= qp && (window == null || qp - kp < window));
+        }
+      }
+    }
+    return new AttentionMask(null, new Spans(n, maxQ, maxK, Tensors.of(qIdx), Tensors.of(kIdx), Tensors.of(out),
+        Tensors.of(masked, n, 1, 1, maxQ, maxK)));
+  }
 
   /**
    * @param s query length

@@ -5,6 +5,7 @@ import dev.lathe.engine.align.Losses
 import dev.lathe.engine.data.EncodedExample
 import dev.lathe.engine.data.Method
 import dev.lathe.engine.data.PairBatch
+import dev.lathe.engine.data.PairLayout
 import dev.lathe.engine.data.PreparedRow
 import dev.lathe.engine.data.TextExample
 import dev.lathe.engine.model.CausalLM
@@ -27,7 +28,7 @@ import java.util.SplittableRandom
  * path `lathe train` runs (PairStep: one concatenated forward, chunked label log-probs).
  */
 class DpoBench(val layers: Int, val hidden: Int, val heads: Int, val kvHeads: Int, val ffn: Int, val vocab: Int,
-               val pairs: Int, val seq: Int, val prompt: Int) {
+               val pairs: Int, val seq: Int, val prompt: Int, val layout: PairLayout = PairLayout.PADDED) {
     private val spec = DecoderBuilder.llama(vocab, hidden, ffn, layers, heads, kvHeads).maxPositions(maxOf(seq, 512)).rmsEps(1e-5).build()
 
     class Result(val stepSeconds: Double, val phases: Map<String, Double>, val tokens: Int, val cost: ProcStat)
@@ -50,7 +51,8 @@ class DpoBench(val layers: Int, val hidden: Int, val heads: Int, val kvHeads: In
             AdamW(NamedParams.trainable(policy), AdamW.Settings(0.9, 0.999, 1e-8, 0.0)).use { opt ->
                 Reference.frozen(copy).use { ref ->
                     val step = PairStep(policy, Losses.dpo().beta(0.1).build(), ref)
-                    val rows = PairRows(IntArray(pairs) { it }, PairBatch.of(examples(), 0))
+                    val xs = examples()
+                    val rows = PairRows(IntArray(pairs) { it }, PairBatch.of(xs, 0), layout.pack(xs))
                     one(step, rows, opt, bf16) // warm-up
                     val runs = (0 until steps).map { one(step, rows, opt, bf16) }.sortedBy { it.stepSeconds }
                     return runs[runs.size / 2]

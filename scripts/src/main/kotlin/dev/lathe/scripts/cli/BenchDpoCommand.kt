@@ -8,8 +8,10 @@ import com.github.ajalt.clikt.parameters.groups.provideDelegate
 import com.github.ajalt.clikt.parameters.options.default
 import com.github.ajalt.clikt.parameters.options.flag
 import com.github.ajalt.clikt.parameters.options.option
+import com.github.ajalt.clikt.parameters.types.choice
 import com.github.ajalt.clikt.parameters.types.int
 import com.github.ajalt.clikt.parameters.types.restrictTo
+import dev.lathe.engine.data.PairLayout
 import dev.lathe.engine.tensor.Runtime
 import dev.lathe.scripts.bench.DpoBench
 import dev.lathe.scripts.bench.PythonPeer
@@ -34,14 +36,21 @@ class BenchDpoCommand : CliktCommand(name = "dpo") {
     private val steps by option("--steps", help = "measured steps per side per round (median) after one warm-up").int().restrictTo(1).default(2)
     private val rounds by option("--rounds", help = "alternating rounds (each side a fresh process per round)").int().restrictTo(1).default(3)
     private val bf16 by option("--bf16", help = "bf16 autocast on both sides").flag()
+    private val layouts = mapOf("padded" to PairLayout.PADDED, "packed" to PairLayout.PACKED, "shared" to PairLayout.SHARED_PROMPT)
+    private val layout by option("--layout", help = "Lathe's pair layout: padded [2b, s] rows, packed (dpo_padding_free), " +
+        "shared (prefix sharing; the trainer's default)").choice(layouts).default(PairLayout.choose(false, null, 0.0))
     private val python by option("--python", help = "the peer's interpreter").default("/usr/bin/python3")
     private val noPeer by option("--no-peer", help = "measure Lathe only, in this process").flag()
     private val worker by option("--worker", hidden = true, help = "internal: one Lathe side, JSON line only").flag()
 
-    private fun bench() = DpoBench(shape.layers, shape.hidden, shape.heads, shape.kvHeads, shape.ffn, shape.vocab, pairs, seq, prompt)
+    private fun bench() = DpoBench(shape.layers, shape.hidden, shape.heads, shape.kvHeads, shape.ffn, shape.vocab, pairs, seq, prompt, layout)
 
     private fun sideArgs() = shape.peerArgs() + listOf("--pairs", "$pairs", "--seq", "$seq", "--prompt", "$prompt",
         "--steps", "$steps") + if (bf16) listOf("--bf16") else emptyList()
+
+    private fun layoutKey() = layouts.entries.first { it.value == layout }.key
+
+    private fun latheArgs() = sideArgs() + listOf("--layout", layoutKey())
 
     override fun run() {
         if (worker || noPeer) {
@@ -51,9 +60,9 @@ class BenchDpoCommand : CliktCommand(name = "dpo") {
         }
         val threads = Runtime.threads()
         val peerCmd = PythonPeer.command(python, File(PythonPeer.repoRoot(), "bench/dpo_peer.py"), sideArgs() + listOf("--threads", "$threads"))
-        val latheCmd = Rounds.sameJvm(listOf("bench", "dpo", "--worker") + sideArgs())
+        val latheCmd = Rounds.sameJvm(listOf("bench", "dpo", "--worker") + latheArgs())
         val flops = bench().flops()
-        echo("DPO step: ${shape.describe()}; $pairs pairs x $seq tokens (prompt $prompt); ${if (bf16) "bf16 autocast" else "fp32"}; " +
+        echo("DPO step: ${shape.describe()}; $pairs pairs x $seq tokens (prompt $prompt); Lathe layout ${layoutKey()}; ${if (bf16) "bf16 autocast" else "fp32"}; " +
             "$threads threads; %.1f GFLOP per step; $rounds rounds x $steps steps per side".format(flops / 1e9))
         val json = ObjectMapper()
         val runs = Rounds.alternate(rounds, latheCmd, peerCmd) { run ->
@@ -66,7 +75,7 @@ class BenchDpoCommand : CliktCommand(name = "dpo") {
     private fun latheSide(): Map<String, Any> {
         val b = bench()
         val r = b.run(steps, bf16)
-        return mapOf("side" to "lathe", "step_s" to r.stepSeconds, "tokens_per_s" to r.tokens / r.stepSeconds,
+        return mapOf("side" to "lathe", "layout" to layoutKey(), "step_s" to r.stepSeconds, "tokens_per_s" to r.tokens / r.stepSeconds,
             "gflops" to b.flops() / r.stepSeconds / 1e9, "peak_rss_mb" to DpoBench.peakRssMb(), "phases_s" to r.phases,
             "threads" to Runtime.threads(), "bf16" to bf16, "user_s" to r.cost.userS, "sys_s" to r.cost.sysS,
             "minor_faults" to r.cost.minorFaults, "malloc" to (System.getenv("LD_PRELOAD")?.takeIf { it.isNotBlank() }?.split(':')?.joinToString(",") { it.substringAfterLast('/') } ?: "glibc"))

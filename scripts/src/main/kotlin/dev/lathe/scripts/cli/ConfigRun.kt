@@ -53,6 +53,8 @@ object ConfigRun {
                 syncAlpha = cfg.refSync?.alpha
                 cfg.refSync?.let { syncSteps = it.syncSteps }
                 baseModelDir = cfg.baseModel
+                paddingFree = cfg.paddingFree
+                sharedPrompt = cfg.sharedPrompt
                 this.log = log
             }.run()
         }

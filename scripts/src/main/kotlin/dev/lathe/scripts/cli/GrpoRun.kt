@@ -58,7 +58,7 @@ object GrpoRun {
                     cfg.vllm?.let { rollouts = VllmRollouts.connect(it, cfg, m, tok, log) }
                     rolloutFunction = rollout
                     this.log = log
-                }.run()
+                }.let { t -> if (gym?.agents != null) NemoGymPolicyServer.run(t, cfg, cfg.nemoGym!!, gym, m, tok, log) else t.run() }
             }
         }
     }

@@ -53,11 +53,11 @@ object ConfigBinder {
             }
         }, warnings)
         val checkpointing = top.bool("gradient_checkpointing") ?: false
+        // pair batch layout (speed and memory, not results; the rule is PairLayout.choose)
         val paddingFree = top.bool("dpo_padding_free") ?: false
-        // accepted (it changes memory and speed, not results) but not implemented yet: say so
-        if (paddingFree) warnings += "${top.where("dpo_padding_free")}: dpo_padding_free is not implemented yet; batches are right-padded (same results)"
+        val sharedPrompt = top.bool("dpo_shared_prompt")
         return TrainConfig(doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, method, loss, model.lora,
-            model.loraModelDir, reference, sync, loop, data, checkpointing, paddingFree, warnings, dist)
+            model.loraModelDir, reference, sync, loop, data, checkpointing, paddingFree, sharedPrompt, warnings, dist)
     }
 
     /** rl: grpo | gdpo: the shared model/loop/data keys, then GrpoBinding for the `trl:` block. */

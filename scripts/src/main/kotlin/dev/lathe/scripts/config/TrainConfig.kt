@@ -32,6 +32,8 @@ data class TrainConfig(
     val data: DataConfig,
     val gradientCheckpointing: Boolean,
     val paddingFree: Boolean,
+    /** dpo_shared_prompt, null when not set (then PairLayout.choose decides). */
+    val sharedPrompt: Boolean?,
     val warnings: List<String>,
     val dist: DistSettings = DistSettings(),
 )

@@ -1,19 +1,16 @@
 package dev.lathe.tests.data
 
-import dev.lathe.engine.data.BatchTensors
 import dev.lathe.engine.data.CompletionBatch
-import dev.lathe.engine.tensor.Scope
 import dev.lathe.engine.data.EncodedExample
 import dev.lathe.engine.data.Method
 import dev.lathe.engine.data.PackedBatch
 import dev.lathe.engine.data.PairBatch
 import dev.lathe.engine.data.PreparedRow
-import dev.lathe.engine.data.SharedPrefixBatch
 import dev.lathe.engine.data.TextExample
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 
-/** The three layouts trainers consume, against hand-written arrays. */
+/** The batch layouts trainers consume, against hand-written arrays and their PairBatch rows. */
 class BatchLayoutSpec : FunSpec({
     fun ex(prompt: IntArray, vararg completions: IntArray, label: Boolean? = null) = EncodedExample(
         PreparedRow(mapOf(), "mem", if (label != null) TextExample.kto("p", "c", label) else TextExample.pair(Method.DPO, "p", "c", "r")),
@@ -34,60 +31,53 @@ class BatchLayoutSpec : FunSpec({
         p.lengths().toList() shouldBe listOf(3, 4, 4, 2)
     }
 
-    test("BatchTensors: the same arrays as int64/bool tensors of shape [2b, s] and [1, T]") {
-        Scope.open().use {
-            val p = PairBatch.of(listOf(a, b), 0)
-            val t = BatchTensors.of(p)
-            t.inputIds().shape().toList() shouldBe listOf(4L, 4L)
-            t.inputIds().toLongArray().toList() shouldBe p.inputIds().toList()
-            t.labelMask().toBooleanArray().toList() shouldBe p.labelMask().map { it == 1.toByte() }
-            t.positionIds().toLongArray().toList() shouldBe p.positionIds().toList()
-            val k = BatchTensors.of(PackedBatch.pairs(listOf(a, b)))
-            k.inputIds().shape().toList() shouldBe listOf(1L, 13L)
-            k.cuSeqlens()!!.toIntArray().toList() shouldBe listOf(0, 3, 7, 11, 13)
-        }
-    }
-
-    test("PackedBatch: no padding, positions restart per sequence, cu_seqlens mark the starts") {
-        val p = PackedBatch.pairs(listOf(a, b))
+    test("PackedBatch.separate (dpo_padding_free): no padding, positions restart per sequence, each sequence sees itself") {
+        val p = PackedBatch.separate(listOf(a, b))
         p.inputIds().toList() shouldBe listOf<Long>(1, 2, 3, 6, 7, 8, 9, 1, 2, 4, 5, 6, 10)
         p.positionIds().toList() shouldBe listOf<Long>(0, 1, 2, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1)
-        p.labelMask().toList() shouldBe listOf<Byte>(0, 0, 1, 0, 1, 1, 1, 0, 0, 1, 1, 0, 1)
-        p.cuSeqlens().toList() shouldBe listOf(0, 3, 7, 11, 13)
-        listOf(0, 2, 3, 7, 10, 11, 12).map { p.sequenceOf(it) } shouldBe listOf(0, 0, 1, 2, 2, 3, 3)
+        p.spans().map { it.toList() } shouldBe listOf(listOf(0, 3, 0, 3), listOf(3, 7, 3, 7), listOf(7, 11, 7, 11), listOf(11, 13, 11, 13))
+        // every token after a sequence's first, in PairBatch's row order: chosen a, chosen b, rejected a, rejected b
+        p.predictor().toList() shouldBe listOf(0, 1, 3, 4, 5, 7, 8, 9, 11)
+        p.labels().toList() shouldBe listOf<Long>(2, 3, 7, 8, 9, 2, 4, 5, 10)
+        p.sequence().toList() shouldBe listOf(0, 0, 1, 1, 1, 2, 2, 2, 3)
+        p.column().toList() shouldBe listOf(0, 1, 0, 1, 2, 0, 1, 2, 0)
+        p.completion().toList() shouldBe listOf(false, true, true, true, true, false, true, true, true)
     }
 
-    test("SharedPrefixBatch: prompt once, both completions continue its positions; rejected cannot see chosen") {
-        val s = SharedPrefixBatch.of(listOf(a, b), 0)
-        s.seqLen() shouldBe 5
-        s.inputIds().toList() shouldBe listOf<Long>(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
-        s.segment().toList() shouldBe listOf<Byte>(0, 0, 1, 2, 2, 0, 1, 1, 1, 2)
-        s.positionIds().toList() shouldBe listOf<Long>(0, 1, 2, 2, 3, 0, 1, 2, 3, 1)
-        s.labelMask().toList() shouldBe listOf<Byte>(0, 0, 1, 1, 1, 0, 1, 1, 1, 1)
-        s.predictorIndex().toList() shouldBe listOf(-1, 0, 1, 1, 3, -1, 0, 1, 2, 0)
-        s.attentionMask().toList().subList(0, 25) shouldBe listOf<Byte>(
-            1, 0, 0, 0, 0,
-            1, 1, 0, 0, 0,
-            1, 1, 1, 0, 0,
-            1, 1, 0, 1, 0,
-            1, 1, 0, 1, 1)
+    test("PackedBatch.sharedPrompt: prompt once, both completions continue its positions; rejected sees the prompt, not chosen") {
+        val p = PackedBatch.sharedPrompt(listOf(a, b))
+        p.inputIds().toList() shouldBe listOf<Long>(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+        p.positionIds().toList() shouldBe listOf<Long>(0, 1, 2, 2, 3, 0, 1, 2, 3, 1)
+        p.spans().map { it.toList() } shouldBe listOf(listOf(0, 3, 0, 3), listOf(3, 5, 0, 2, 3, 5), listOf(5, 9, 5, 9), listOf(9, 10, 5, 6, 9, 10))
+        // the first rejected token of a is predicted from the last prompt token (index 1), not from chosen
+        p.predictor().toList() shouldBe listOf(0, 1, 5, 6, 7, 0, 1, 3, 5)
+        p.labels().toList() shouldBe listOf<Long>(2, 3, 7, 8, 9, 2, 4, 5, 10)
+        p.sequence().toList() shouldBe listOf(0, 0, 1, 1, 1, 2, 2, 2, 3)
+        p.column().toList() shouldBe listOf(0, 1, 0, 1, 2, 0, 1, 2, 0)
+        p.completion().toList() shouldBe listOf(false, true, true, true, true, false, true, true, true)
     }
 
-    test("SharedPrefixBatch shows every completion token the same context as the PairBatch row it replaces") {
+    test("both packed layouts predict every token from exactly the context of its PairBatch row") {
         val c = ex(intArrayOf(11, 12, 13), intArrayOf(14, 15), intArrayOf(16, 17, 18))
-        val exs = listOf(a, b, c)
-        val s = SharedPrefixBatch.of(exs, 0)
-        val p = PairBatch.of(exs, 0)
-        for (r in exs.indices) {
-            for (i in 0 until s.seqLen()) {
-                val seg = s.segment()[r * s.seqLen() + i].toInt()
-                if (seg <= 0) continue
-                val seen = (0..i).filter { s.allowed(r, i, it) }
-                    .map { s.inputIds()[r * s.seqLen() + it] to s.positionIds()[r * s.seqLen() + it] }
-                val row = if (seg == 1) r else exs.size + r
-                val pos = s.positionIds()[r * s.seqLen() + i].toInt()
-                val expected = (0..pos).map { p.inputIds()[row * p.seqLen() + it] to p.positionIds()[row * p.seqLen() + it] }
-                seen shouldBe expected
+        val d = ex(intArrayOf(), intArrayOf(19, 20), intArrayOf(21)) // reward-style: no prompt
+        val exs = listOf(a, b, c, d)
+        val pb = PairBatch.of(exs, 0)
+        for (p in listOf(PackedBatch.separate(exs), PackedBatch.sharedPrompt(exs))) {
+            // what index q sees through the spans: its span's keys whose position is at most its own
+            fun seen(q: Int): List<Pair<Long, Long>> {
+                val sp = p.spans().first { q >= it[0] && q < it[1] }
+                return (2 until sp.size step 2).flatMap { k -> (sp[k] until sp[k + 1]).toList() }
+                    .filter { p.positionIds()[it] <= p.positionIds()[q] }.map { p.inputIds()[it] to p.positionIds()[it] }
+            }
+            // every real token after the first of every row is scored once
+            p.labels().size shouldBe pb.lengths().sumOf { maxOf(it - 1, 0) }
+            for (k in p.labels().indices) {
+                val row = p.sequence()[k]
+                val col = p.column()[k]
+                val expected = (0..col).map { pb.inputIds()[row * pb.seqLen() + it] to pb.positionIds()[row * pb.seqLen() + it] }
+                seen(p.predictor()[k]).sortedBy { it.second } shouldBe expected
+                p.labels()[k] shouldBe pb.inputIds()[row * pb.seqLen() + col + 1]
+                p.completion()[k] shouldBe (pb.labelMask()[row * pb.seqLen() + col + 1] == 1.toByte())
             }
         }
     }
@@ -97,6 +87,5 @@ class BatchLayoutSpec : FunSpec({
         k.inputIds().toList() shouldBe listOf<Long>(1, 2, 3, 4, 5, 6)
         k.labelMask().toList() shouldBe listOf<Byte>(0, 1, 1, 0, 0, 1)
         k.desirable().toList() shouldBe listOf(true, false)
-        PackedBatch.completions(listOf(ex(intArrayOf(1), intArrayOf(2, 3), label = true))).positionIds().toList() shouldBe listOf<Long>(0, 1, 2)
     }
 })

@@ -187,6 +187,7 @@ final class RoundMaker {
     metrics.putAll(adv.metrics());
     metrics.putAll(unscored(values));
     metrics.putAll(rewards.roundMetrics()); // of the last scoring call (EBFT's); dynamic sampling may have scored more than one
+    if (rolloutFunction != null) metrics.putAll(rolloutFunction.roundMetrics()); // of its last call, likewise
     metrics.putAll(recovered);
     observer.accept(new Scored(number, samples, values, adv.advantages(), metrics));
     Collections.shuffle(rows, new java.util.Random(new SplittableRandom(seed * 31 + number).nextLong()));

@@ -7,7 +7,6 @@ import dev.lathe.engine.align.PairLogps;
 import dev.lathe.engine.align.PairLoss;
 import dev.lathe.engine.model.CausalLM;
 import dev.lathe.engine.model.FusedDpo;
-import dev.lathe.engine.model.Inputs;
 import dev.lathe.engine.tensor.Grad;
 import dev.lathe.engine.tensor.Scope;
 import dev.lathe.engine.tensor.Tensor;
@@ -44,21 +43,16 @@ public final class FusedPairStep {
 
   /** @param ref [2n] reference sums (chosen rows first), or null when the loss is reference-free */
   static StepOutput compute(CausalLM m, DpoLoss loss, DpoTerm.Sigmoid term, SeqTensors t, Tensor ref, int n) {
-    long s = t.length();
     long rows = 2L * n;
     try (Scope sc = Scope.open()) {
-      Tensor hidden = m.hidden(Inputs.padded(t.ids(), t.attention())); // [2n, s, h]
-      Tensor comp = t.completion().narrow(1, 1, s - 1);
-      Tensor idx = comp.reshape(-1).nonzero().reshape(-1); // [N] flat positions, sorted by row
-      Tensor h = hidden.narrow(1, 0, s - 1).reshape(rows * (s - 1), hidden.size(2)).indexSelect(0, idx); // [N, h]
-      Tensor lab = t.ids().narrow(1, 1, s - 1).reshape(-1).indexSelect(0, idx);
-      Tensor seq = Tensors.arange(rows).unsqueeze(1).expand(rows, s - 1).reshape(-1).indexSelect(0, idx);
+      ScoredTokens st = ScoredTokens.of(m, t, false); // [N] completion tokens, sorted by sequence
+      Tensor seq = st.sequence();
       Tensor refs = ref == null ? Tensors.zeros(rows) : ref.detach().toFloat();
-      FusedDpo.Result r = FusedDpo.sigmoid(h, m.lmHeadWeight(), lab, seq, refs, loss.beta(), term.labelSmoothing(),
+      FusedDpo.Result r = FusedDpo.sigmoid(st.hidden(), m.lmHeadWeight(), st.labels(), seq, refs, loss.beta(), term.labelSmoothing(),
           loss.terms().get(0).weight());
       Tensor sums = Tensors.zeros(rows).indexAdd(0, seq, r.logps());
       Tensor logitSums = Tensors.zeros(rows).indexAdd(0, seq, r.logitSums());
-      Tensor counts = comp.sum(1, false);
+      Tensor counts = t.completion().narrow(1, 1, t.length() - 1).sum(1, false);
       long v = m.spec().vocabSize();
       PairLogps in = PairLogps.of(sums.narrow(0, 0, n), sums.narrow(0, n, n),
               ref == null ? null : ref.narrow(0, 0, n), ref == null ? null : ref.narrow(0, n, n))

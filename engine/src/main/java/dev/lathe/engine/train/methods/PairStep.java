@@ -14,7 +14,8 @@ import dev.lathe.engine.train.StepFunction;
 import dev.lathe.engine.train.StepOutput;
 
 /**
- * DPO family, IPO, ORPO, CPO/SimPO: chosen and rejected in one concatenated forward ([2b, s]), summed
+ * DPO family, IPO, ORPO, CPO/SimPO: chosen and rejected in one forward (padded [2b, s] rows, or the packed
+ * [1, T] row of {@link PairRows#packed}: no padding, the prompt shared), summed
  * completion log-probs through the chunked path, the reference (if the loss needs one), then the loss.
  */
 public final class PairStep implements StepFunction<PairRows> {
@@ -37,7 +38,7 @@ public final class PairStep implements StepFunction<PairRows> {
   @Override
   public StepOutput compute(PairRows b, PhaseTimer timer) {
     int n = b.batch().pairs();
-    SeqTensors seqs = SeqTensors.of(b.batch());
+    SeqTensors seqs = b.tensors();
     DpoTerm.Sigmoid sigmoid = fuse ? FusedPairStep.sigmoidOnly(loss) : null;
     if (sigmoid != null && FusedPairStep.fits(seqs, n, policy.spec().vocabSize())) {
       Tensor ref = null;

@@ -1,7 +1,6 @@
 package dev.lathe.engine.train.methods;
 
 import dev.lathe.engine.model.CausalLM;
-import dev.lathe.engine.model.Inputs;
 import dev.lathe.engine.model.LogProbs;
 import dev.lathe.engine.tensor.Scope;
 import dev.lathe.engine.tensor.Tensor;
@@ -36,33 +35,26 @@ public record Scored(Tensor tokenLogps, Tensor completionMask, Tensor realMask, 
     // stay alive until the step ends; an inner scope frees them here (autograd keeps what backward
     // needs on its own). This took a 50M-model DPO step from +3.4 GB to about a third of that.
     try (Scope sc = Scope.open()) {
-      Tensor hidden = m.hidden(Inputs.padded(t.ids(), t.attention())); // [n, s, h]
-      Tensor real = t.attention().narrow(1, 1, s - 1);
-      Tensor comp = t.completion().narrow(1, 1, s - 1);
-      LogProbs.Result r = scoredOnly(hidden.narrow(1, 0, s - 1), m.lmHeadWeight(), t.ids().narrow(1, 1, s - 1), everyRealToken ? real : comp);
-      Tensor compLogps = r.logps().mul(comp);
-      return new Scored(sc.keep(r.logps()), sc.keep(comp), sc.keep(real), sc.keep(compLogps.sum(1, false)),
-          sc.keep(comp.sum(1, false)), sc.keep(r.logitSums().mul(comp).sum(1, false)));
+      long n = t.rows();
+      long len = s - 1;
+      Tensor real = t.attention().narrow(1, 1, len);
+      Tensor comp = t.completion().narrow(1, 1, len);
+      ScoredTokens st = ScoredTokens.of(m, t, everyRealToken);
+      Tensor logps;
+      Tensor logitSums;
+      if (st.count() == 0) { // nothing to score: zeros that still hang on the graph (backward stays valid)
+        logps = Tensors.zeros(n, len).add(st.hidden().sum().toFloat());
+        logitSums = Tensors.zeros(n, len);
+      } else {
+        // the scored tokens in one [1, N, h] row through the output layer, scattered back into the [n, s-1] frame
+        LogProbs.Result r = LogProbs.ofLabels(st.hidden().unsqueeze(0), m.lmHeadWeight(), st.labels().unsqueeze(0), null, CHUNK);
+        logps = Tensors.zeros(n * len).indexAdd(0, st.flat(), r.logps().reshape(-1)).view(n, len);
+        logitSums = Tensors.zeros(n * len).indexAdd(0, st.flat(), r.logitSums().reshape(-1)).view(n, len);
+      }
+      Tensor compLogps = logps.mul(comp);
+      return new Scored(sc.keep(logps), sc.keep(comp), sc.keep(real), sc.keep(compLogps.sum(1, false)),
+          sc.keep(comp.sum(1, false)), sc.keep(logitSums.mul(comp).sum(1, false)));
     }
-  }
-
-  /**
-   * Label log-probs [n, s-1] computed only where need [n, s-1] is 1: those positions are gathered into one
-   * [1, N, h] row for the output layer, and the results scattered back (0 elsewhere). The output layer is
-   * the largest matmul of a small model (v x h per token), and TRL-style full-row scoring spends it on
-   * prompt and padding positions whose log-probs DPO never reads. Values equal the full-row op's.
-   */
-  private static LogProbs.Result scoredOnly(Tensor hidden, Tensor weight, Tensor labels, Tensor need) {
-    long n = hidden.size(0);
-    long len = hidden.size(1);
-    Tensor idx = need.reshape(-1).nonzero().reshape(-1); // [N] flat positions to score
-    if (idx.size(0) == 0) return LogProbs.ofLabels(hidden, weight, labels, need, CHUNK);
-    Tensor h = hidden.reshape(n * len, hidden.size(2)).indexSelect(0, idx).unsqueeze(0); // [1, N, h]
-    Tensor lab = labels.reshape(-1).indexSelect(0, idx).unsqueeze(0); // [1, N]
-    LogProbs.Result r = LogProbs.ofLabels(h, weight, lab, null, CHUNK);
-    Tensor zeros = Tensors.zeros(n * len);
-    return new LogProbs.Result(zeros.indexAdd(0, idx, r.logps().reshape(-1)).view(n, len),
-        zeros.indexAdd(0, idx, r.logitSums().reshape(-1)).view(n, len), zeros.indexAdd(0, idx, r.entropy().reshape(-1)).view(n, len));
   }
 
   /** Completion log-probs [rows, s-1] of a row range (masked positions are 0). */

@@ -7,6 +7,7 @@ import dev.lathe.engine.align.PairLoss;
 import dev.lathe.engine.align.RefSync;
 import dev.lathe.engine.align.RewardLoss;
 import dev.lathe.engine.data.EncodedExample;
+import dev.lathe.engine.data.PairLayout;
 import dev.lathe.engine.model.CausalLM;
 import dev.lathe.engine.model.LanguageModel;
 import dev.lathe.engine.model.SequenceClassifier;
@@ -43,6 +44,10 @@ public final class Training {
   public Double syncAlpha;
   public long syncSteps = RefSync.DEFAULT_SYNC_STEPS;
   public Path baseModelDir;
+  /** dpo_padding_free: pair batches run packed, without padding. */
+  public boolean paddingFree;
+  /** dpo_shared_prompt: the prompt's forward shared by chosen and rejected; null = the default ({@link PairLayout#choose}). */
+  public Boolean sharedPrompt;
   public PrintStream log = System.err;
 
   public RunResult run() {
@@ -86,12 +91,18 @@ public final class Training {
   }
 
   private RunResult runPairs(CausalLM policy, PairLoss pl) {
+    PairLayout layout = pairLayout(policy);
     try (Reference ref = reference(policy, pl)) {
       var loopRun = new TrainLoop<>(loop, state(policy, ref), new PairStep(policy, pl, ref),
-          PairRows.source(train, padId, 0), PairRows.source(eval, padId, train.size())).log(log);
+          PairRows.source(train, padId, 0, layout), PairRows.source(eval, padId, train.size(), layout)).log(log);
       if (syncAlpha != null) loopRun.onStepEnd(step -> sync(ref, policy, step));
       return loopRun.run();
     }
+  }
+
+  /** The layout pair batches run in (the rule is PairLayout's; this only reads the run's settings). */
+  public PairLayout pairLayout(CausalLM policy) {
+    return PairLayout.choose(paddingFree, sharedPrompt, policy.loraSpec() == null ? 0.0 : policy.loraSpec().dropout());
   }
 
   private RunResult runKto(CausalLM policy, KtoLoss kl) {
