@@ -1,13 +1,10 @@
 package dev.lathe.tests.grpo
 
-import dev.lathe.engine.align.Losses
 import dev.lathe.engine.reward.Reward
 import dev.lathe.engine.train.RunResult
 import dev.lathe.engine.train.grpo.AsyncSettings
 import dev.lathe.engine.train.grpo.GrpoSettings
-import dev.lathe.engine.train.grpo.GrpoTraining
 import dev.lathe.engine.train.grpo.RolloutFunction
-import dev.lathe.tests.train.MethodFixtures
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.StringSpec
 import io.kotest.matchers.shouldBe
@@ -22,23 +19,8 @@ class AsyncCombosSpec : StringSpec({
     fun perRound(r: RunResult, key: String) = r.history().filter { it.containsKey(key) }.map { (it[key] as Number).toDouble() }
 
     fun run(settings: GrpoSettings.() -> Unit, f: RolloutFunction? = null, reward: Reward = GrpoFixtures.goodFraction, steps: Long = 8,
-            ga: Int = 1): RunResult {
-        val s = GrpoSettings().apply { numGenerations = 4; maxCompletionLength = 4; settings() }
-        MethodFixtures.tinyLm(5).use { m ->
-            return GrpoTraining().apply {
-                model = m
-                grpo = s
-                loss = Losses.grpo().maxCompletionLength(s.maxCompletionLength).build()
-                prompts = GrpoFixtures.prompts(16, 9)
-                rewards = GrpoFixtures.PlainRunner(listOf(reward))
-                eosIds = setOf(GrpoFixtures.EOS)
-                padId = 0
-                rolloutFunction = f
-                loop = GrpoFixtures.loop(Files.createTempDirectory("async-combo")) { microBatchSize = 4; gradientAccumulationSteps = ga; maxSteps = steps }
-                log = java.io.PrintStream(java.io.ByteArrayOutputStream())
-            }.run()
-        }
-    }
+            ga: Int = 1): RunResult = GrpoFixtures.run(Files.createTempDirectory("async-combo"), rewards = listOf(reward), settings = settings,
+        rollout = f) { microBatchSize = 4; gradientAccumulationSteps = ga; maxSteps = steps }
 
     val envTurn = RolloutFunction { prompts, ctx ->
         ctx.generate(prompts.map { it.ids() }, ctx.sampling().withSamples(1)).map { c ->
