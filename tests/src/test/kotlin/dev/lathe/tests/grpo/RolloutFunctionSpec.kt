@@ -68,4 +68,15 @@ class RolloutFunctionSpec : StringSpec({
     "the string form (Axolotl's) needs the run's tokenizer to turn completions into ids, and says so" {
         shouldThrow<IllegalStateException> { run(Files.createTempDirectory("rf-t"), intArrayOf(), texts = true) }.message shouldContain "needs the run's tokenizer"
     }
+
+    "a rollout function's completion is truncated when its last id is not EOS (TRL's rule): clipped_ratio and mask_truncated_completions see it" {
+        val endsEos = RolloutFunction { prompts, ctx ->
+            prompts.mapIndexed { i, _ ->
+                val ids = if (i % 2 == 0) intArrayOf(5, GrpoFixtures.EOS) else intArrayOf(5, 6) // half end in EOS, half run out
+                RolloutFunction.Rollout(null, ids, FloatArray(2), null, mapOf(), null)
+            }
+        }
+        val r = GrpoFixtures.run(Files.createTempDirectory("rf-trunc"), rollout = endsEos) { microBatchSize = 4; maxSteps = 1; loggingSteps = 1 }
+        r.history().mapNotNull { it["completions/clipped_ratio"] as Double? }.single() shouldBe (0.5 plusOrMinus 1e-9)
+    }
 })

@@ -247,7 +247,10 @@ final class RoundMaker {
         for (int i = 0; i < custom.size(); i++) {
           RolloutFunction.Rollout r = custom.get(i);
           String text = r.text() != null ? r.text() : tokenizer == null ? null : tokenizer.decode(r.completionIds(), true);
-          out.add(new Completion(i / geo.numGenerations(), i % geo.numGenerations(), r.completionIds(), text, r.logprobs(), "eos"));
+          // TRL's rule for any completion: truncated when its last id is not an EOS (mask_truncated_completions, clipped_ratio)
+          int last = r.completionIds()[r.completionIds().length - 1];
+          String finish = sampling.eosIds().contains(last) ? "eos" : "length";
+          out.add(new Completion(i / geo.numGenerations(), i % geo.numGenerations(), r.completionIds(), text, r.logprobs(), finish));
         }
       }
     }
