@@ -31,6 +31,8 @@ public final class DataConfig {
   public final boolean skipPrepareDataset;
   /** Relative dataset paths resolve against this folder (the config file's folder). */
   public final Path baseDir;
+  /** Null: training rows come from `datasets`; else the key that replaces it (a plugin's, e.g. nemo_gym_datasets), and `datasets` may be absent. */
+  public final String datasetsReplacedBy;
 
   private DataConfig(Builder b) {
     this.method = Method.of(b.rl, b.rewardModel);
@@ -49,6 +51,7 @@ public final class DataConfig {
     this.datasetPreparedPath = b.datasetPreparedPath;
     this.skipPrepareDataset = b.skipPrepareDataset;
     this.baseDir = b.baseDir == null ? Path.of("").toAbsolutePath() : b.baseDir;
+    this.datasetsReplacedBy = b.datasetsReplacedBy;
   }
 
   public static Builder builder() {
@@ -59,6 +62,7 @@ public final class DataConfig {
     private String rl;
     private boolean rewardModel;
     private List<DatasetSpec> datasets = List.of();
+    private String datasetsReplacedBy;
     private List<DatasetSpec> testDatasets;
     private int sequenceLen = 512;
     private String excessLengthStrategy;
@@ -108,8 +112,11 @@ public final class DataConfig {
 
     public Builder baseDir(Path v) { this.baseDir = v; return this; }
 
+    /** A plugin's key that replaces `datasets` for training (then `datasets` may be empty). */
+    public Builder datasetsReplacedBy(String key) { this.datasetsReplacedBy = key; return this; }
+
     public DataConfig build() {
-      if (datasets.isEmpty()) {
+      if (datasets.isEmpty() && datasetsReplacedBy == null) {
         throw new DataException("config key `datasets`: at least one dataset entry is required");
       }
       if (sequenceLen <= 0) {

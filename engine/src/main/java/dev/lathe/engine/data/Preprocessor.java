@@ -19,6 +19,10 @@ public final class Preprocessor {
   private Preprocessor() {}
 
   public static Result run(DataConfig cfg, Tokenizer tok, ChatRenderer.Source templates, DataWarnings warnings) {
+    if (cfg.datasets.isEmpty()) {
+      throw new DataException("config key `datasets`: none given; training rows come from `" + cfg.datasetsReplacedBy
+          + "`, which only `lathe train` reads; add `datasets:` for this command");
+    }
     long t0 = System.nanoTime();
     DatasetPipeline.Prepared p = DatasetPipeline.prepare(cfg, tok, templates, warnings);
     List<EncodedExample> train = List.of();

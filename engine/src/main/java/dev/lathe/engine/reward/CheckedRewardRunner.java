@@ -12,8 +12,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The {@link RewardRunner}: every call of a round is queued on {@link TimedCalls} at once (per-sample
- * functions once per completion, per-group functions once per prompt group), then the results are
+ * The {@link RewardRunner}: every call of a round is queued at once (per-sample functions once per completion,
+ * per-group functions once per prompt group) on the options' executor strategy ({@link RewardCalls}: threads of
+ * this JVM, or killable worker processes with {@link RewardOptions#isolation()}), then the results are
  * checked in sample order so the first contract violation reported is the same on every run.
  *
  * <p>Outcomes per call: a finite value is kept; null is "cannot score" (counted in {@code nulls});
@@ -25,7 +26,9 @@ import java.util.concurrent.TimeoutException;
 public final class CheckedRewardRunner implements RewardRunner {
   private final List<Reward> rewards;
   private final RewardOptions options;
-  private final TimedCalls calls;
+  private final RewardCalls calls;
+  private int restartsBefore;
+  private int restartsInRound;
   private final Map<String, Set<String>> reported = new ConcurrentHashMap<>();
 
   public CheckedRewardRunner(List<Reward> rewards, RewardOptions options) {
@@ -36,7 +39,8 @@ public final class CheckedRewardRunner implements RewardRunner {
     }
     this.rewards = List.copyOf(rewards);
     this.options = options == null ? RewardOptions.defaults() : options;
-    this.calls = new TimedCalls(this.options.workers(), this.options.timeout());
+    this.calls = this.options.isolation() == null ? RewardCalls.threads(new TimedCalls(this.options.workers(), this.options.timeout()))
+        : new ProcessCalls(this.rewards, this.options.workers(), this.options.timeout(), this.options.isolation(), this.options.log());
   }
 
   public CheckedRewardRunner(List<Reward> rewards) { this(rewards, RewardOptions.defaults()); }
@@ -53,24 +57,31 @@ public final class CheckedRewardRunner implements RewardRunner {
     for (double[] row : values) Arrays.fill(row, Double.NaN);
     RewardTable table = new RewardTable(values, new int[k], new int[k]);
     try {
-      for (Reward r : rewards) pending.add(submit(r, samples, groupSize));
+      for (int j = 0; j < k; j++) pending.add(submit(j, samples, groupSize));
       for (int j = 0; j < k; j++) collect(j, pending.get(j), samples, groupSize, table);
     } finally {
       for (List<CompletableFuture<?>> fs : pending) for (CompletableFuture<?> f : fs) f.cancel(true);
+      int now = calls.restarts();
+      restartsInRound = now - restartsBefore;
+      restartsBefore = now;
     }
     return table;
   }
 
+  /** With worker processes: rewards/worker_restarts, the workers killed at the timeout or exited during the last round. */
+  @Override
+  public Map<String, Double> roundMetrics() {
+    return options.isolation() == null ? Map.of() : Map.of("rewards/worker_restarts", (double) restartsInRound);
+  }
+
   /** Queues every call of one function on the pool. */
-  private List<CompletableFuture<?>> submit(Reward r, List<Sample> samples, int g) {
+  private List<CompletableFuture<?>> submit(int fn, List<Sample> samples, int g) {
     List<CompletableFuture<?>> fs = new ArrayList<>();
+    Reward r = rewards.get(fn);
     if (r.perSample() != null) {
-      for (Sample s : samples) fs.add(calls.submit(() -> r.perSample().score(s)));
+      for (Sample s : samples) fs.add(calls.call(fn, r, List.of(s)));
     } else {
-      for (int start = 0; start < samples.size(); start += g) {
-        List<Sample> group = List.copyOf(samples.subList(start, start + g));
-        fs.add(calls.submit(() -> r.perGroup().score(group)));
-      }
+      for (int start = 0; start < samples.size(); start += g) fs.add(calls.call(fn, r, List.copyOf(samples.subList(start, start + g))));
     }
     return fs;
   }
@@ -107,7 +118,8 @@ public final class CheckedRewardRunner implements RewardRunner {
       return;
     }
     if (!(v instanceof Number num)) {
-      throw new RewardException(who(j) + " returned a " + v.getClass().getSimpleName() + " (" + v + ") for " + s.describe() + "; expected a Double or null");
+      String type = v instanceof RewardWire.Foreign f ? f.type() : v.getClass().getSimpleName(); // a worker process names the type
+      throw new RewardException(who(j) + " returned a " + type + " (" + v + ") for " + s.describe() + "; expected a Double or null");
     }
     double d = num.doubleValue();
     if (!Double.isFinite(d)) {
@@ -119,7 +131,7 @@ public final class CheckedRewardRunner implements RewardRunner {
   private void acceptGroup(int j, int first, List<Sample> group, Object out, RewardTable t) {
     String where = "prompt " + group.get(0).group() + " (samples " + first + ".." + (first + group.size() - 1) + ")";
     if (!(out instanceof List<?> list)) {
-      String found = out == null ? "null" : "a " + out.getClass().getSimpleName();
+      String found = out == null ? "null" : "a " + (out instanceof RewardWire.Foreign f ? f.type() : out.getClass().getSimpleName());
       throw new RewardException(who(j) + " returned " + found + " for " + where + "; expected a list of " + group.size() + " values, one per completion");
     }
     if (list.size() != group.size()) {
@@ -130,13 +142,15 @@ public final class CheckedRewardRunner implements RewardRunner {
   }
 
   private void failed(int j, List<Sample> covered, boolean perSample, Throwable cause, RewardTable t) {
+    String thrown = cause instanceof RewardWorkerException w ? w.kind() : cause.getClass().getName(); // in a worker: the user's exception
     String what = cause instanceof TimeoutException ? "timed out (" + cause.getMessage() + ")"
-        : "threw " + cause.getClass().getName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+        : cause instanceof RewardWorkerException w && w.kind().equals("worker exit") ? "ended its worker process (" + cause.getMessage() + ")"
+        : "threw " + thrown + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
     String where = perSample ? covered.get(0).describe()
         : "prompt " + covered.get(0).group() + " (" + covered.size() + " samples; first " + covered.get(0).describe() + ")";
     if (options.strict()) throw new RewardException(who(j) + " " + what + " on " + where + " (strict: failures are errors)", cause);
     t.failures()[j] += covered.size();
-    String kind = cause instanceof TimeoutException ? "timeout" : cause.getClass().getName();
+    String kind = cause instanceof TimeoutException ? "timeout" : thrown;
     if (reported.computeIfAbsent(rewards.get(j).name(), x -> ConcurrentHashMap.newKeySet()).add(kind)) {
       options.log().accept("warning: " + who(j) + " " + what + " on " + where + "; marked unscorable (NaN, not 0)."
           + " Later failures of this kind are only counted (rewards/" + rewards.get(j).name() + "/failures)");

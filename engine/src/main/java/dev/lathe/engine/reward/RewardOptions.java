@@ -13,8 +13,10 @@ import java.util.function.Consumer;
  *     (the pool adds one meanwhile)
  * @param strict a function that throws or times out fails the round instead of marking samples unscorable
  * @param log where the first failure of each function (and each new kind of failure) is reported
+ * @param isolation null: calls run on threads of this JVM; else in {@code workers} worker processes that are
+ *     killed at the timeout and restarted ({@link RewardIsolation}, YAML {@code trl.reward_isolation: process})
  */
-public record RewardOptions(int workers, Duration timeout, boolean strict, Consumer<String> log) {
+public record RewardOptions(int workers, Duration timeout, boolean strict, Consumer<String> log, RewardIsolation isolation) {
   public RewardOptions {
     if (workers < 1) throw new IllegalArgumentException("reward workers must be at least 1, got " + workers);
     if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
@@ -23,16 +25,21 @@ public record RewardOptions(int workers, Duration timeout, boolean strict, Consu
     if (log == null) log = System.err::println;
   }
 
+  public RewardOptions(int workers, Duration timeout, boolean strict, Consumer<String> log) { this(workers, timeout, strict, log, null); }
+
   /** One worker per core, no timeout, lenient, warnings to stderr. */
   public static RewardOptions defaults() {
     return new RewardOptions(Math.max(1, Runtime.getRuntime().availableProcessors()), null, false, null);
   }
 
-  public RewardOptions withWorkers(int n) { return new RewardOptions(n, timeout, strict, log); }
+  public RewardOptions withWorkers(int n) { return new RewardOptions(n, timeout, strict, log, isolation); }
 
-  public RewardOptions withTimeout(Duration t) { return new RewardOptions(workers, t, strict, log); }
+  public RewardOptions withTimeout(Duration t) { return new RewardOptions(workers, t, strict, log, isolation); }
 
-  public RewardOptions withStrict(boolean s) { return new RewardOptions(workers, timeout, s, log); }
+  public RewardOptions withStrict(boolean s) { return new RewardOptions(workers, timeout, s, log, isolation); }
 
-  public RewardOptions withLog(Consumer<String> l) { return new RewardOptions(workers, timeout, strict, l); }
+  public RewardOptions withLog(Consumer<String> l) { return new RewardOptions(workers, timeout, strict, l, isolation); }
+
+  /** Reward calls in killable worker processes (null: threads). */
+  public RewardOptions withIsolation(RewardIsolation i) { return new RewardOptions(workers, timeout, strict, log, i); }
 }

@@ -28,13 +28,22 @@ final class Adapters {
   private volatile long version;
   private volatile long weightsVersion;
 
-  Adapters(CausalLM model) {
+  private final boolean pinned;
+
+  /** @param pinned a trainer's live policy: its LoRA stays as the trainer set it, and no route may change its weights */
+  Adapters(CausalLM model, boolean pinned) {
     this.model = model;
-    model.adapters().set(false);
+    this.pinned = pinned;
+    if (!pinned) model.adapters().set(false);
+  }
+
+  private void refuseIfPinned(String field) {
+    if (pinned) throw new BadRequest(409, field, "this server serves a trainer's live policy: its weights change only by training");
   }
 
   /** Loads (or swaps in) the PEFT adapter at dir under name; every check happens before any weight changes. */
   void load(String loraName, Path dir, long newVersion) {
+    refuseIfPinned("lora_path");
     if (!Files.isDirectory(dir)) throw new BadRequest("lora_path", "no adapter folder at " + dir);
     if (!Files.isRegularFile(dir.resolve(PeftAdapters.CONFIG))) {
       throw new BadRequest("lora_path", dir + " has no " + PeftAdapters.CONFIG + " (a PEFT adapter folder is expected)");
@@ -72,6 +81,7 @@ final class Adapters {
 
   /** Reverts to the base weights (the adapter stays loaded but disabled). */
   void clear() {
+    refuseIfPinned("lora_name");
     model.adapters().set(false);
     name = null;
     path = null;
@@ -88,13 +98,16 @@ final class Adapters {
   /** True when requests naming `requested` should run with the adapter on. */
   boolean selects(String requested) { return name != null && name.equals(requested); }
 
-  void enable(boolean on) { model.adapters().set(on && name != null); }
+  void enable(boolean on) {
+    if (!pinned) model.adapters().set(on && name != null);
+  }
 
   /** One tensor of a full-weight update, raw little-endian bytes as numpy/torch write them. */
   record Update(String name, DType dtype, long[] shape, byte[] data) {}
 
   /** Copies every tensor into the named base parameter after checking them all; bumps the weights version. */
   void updateWeights(List<Update> updates, long newVersion) {
+    refuseIfPinned("params");
     Map<String, Tensor> params = model.baseParameters();
     for (int i = 0; i < updates.size(); i++) {
       Update u = updates.get(i);

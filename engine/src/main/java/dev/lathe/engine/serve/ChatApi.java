@@ -20,17 +20,18 @@ import java.util.Set;
  * ({@code ChatTemplate.render}, the served model's template) and encoded without extra special
  * tokens (the template places BOS). Message contents are data handed to the template, never
  * templates themselves. The response carries vLLM's token fields (top-level {@code prompt_token_ids},
- * per choice {@code token_ids}), which NeMo Gym's vLLM proxy reads.
+ * per choice {@code token_ids}), which NeMo Gym's vLLM proxy reads. With {@code tools} (and tool_choice not "none") the
+ * tools reach the template as {@code tools} and Hermes tool calls in the answer come back as {@code message.tool_calls}
+ * ({@link ToolCalls}, vLLM's hermes parser), finish_reason "tool_calls".
  */
 final class ChatApi {
   private static final Set<String> KNOWN = new HashSet<>(SamplingFields.NAMES);
   private static final Set<String> IGNORED = Set.of("user", "return_token_ids", "stream_options", "skip_special_tokens",
-      "parallel_tool_calls", "tool_choice", "response_format", "echo", "logit_bias", "return_tokens_as_token_ids",
-      "tools", "continue_final_message");
+      "parallel_tool_calls", "response_format", "echo", "logit_bias", "return_tokens_as_token_ids", "continue_final_message");
 
   static {
     KNOWN.addAll(List.of("model", "messages", "stream", "logprobs", "top_logprobs", "max_completion_tokens",
-        "add_generation_prompt", "chat_template_kwargs"));
+        "add_generation_prompt", "chat_template_kwargs", "tools", "tool_choice"));
   }
 
   private final ServeContext ctx;
@@ -42,8 +43,10 @@ final class ChatApi {
     Fields.onlyKnown(body, KNOWN, IGNORED);
     checkUnsupported(body);
     boolean adapter = ctx.adapterFor(body);
+    List<Object> tools = tools(body);
     int[] prompt = render(ctx, Fields.requiredArray(body, "messages"), "messages", Fields.bool(body, "add_generation_prompt", true),
-        Fields.get(body, "chat_template_kwargs"));
+        Fields.get(body, "chat_template_kwargs"), tools);
+    boolean parseCalls = !tools.isEmpty() && !"none".equals(body.path("tool_choice").asText("auto"));
     String lengthField = Fields.get(body, "max_completion_tokens") != null ? "max_completion_tokens" : "max_tokens";
     Sampling s = SamplingFields.parse(body, ctx.model, lengthField, -1, prompt.length);
     boolean logprobs = Fields.bool(body, "logprobs", false);
@@ -61,9 +64,11 @@ final class ChatApi {
       Completion c = out.get(i);
       Map<String, Object> ch = new LinkedHashMap<>();
       ch.put("index", i);
-      ch.put("message", message(c.text()));
+      ToolCalls.Parsed calls = parseCalls ? ToolCalls.parse(c.text()) : null;
+      boolean called = calls != null && !calls.calls().isEmpty();
+      ch.put("message", called ? toolMessage(calls, id + "-" + i) : message(c.text()));
       ch.put("logprobs", logprobs ? Choices.chatLogprobs(c, ctx.model.tokenizer(), asIds, 0, c.tokens().length) : null);
-      ch.put("finish_reason", Choices.finishReason(c));
+      ch.put("finish_reason", called && !c.finishReason().equals("length") ? "tool_calls" : Choices.finishReason(c));
       ch.put("stop_reason", null);
       ch.put("token_ids", Choices.ints(c.tokens()));
       choices.add(ch);
@@ -80,15 +85,54 @@ final class ChatApi {
     Fields.neutral(body, "echo", BooleanNode.FALSE, "echo is not implemented");
     Fields.neutral(body, "continue_final_message", BooleanNode.FALSE, "continue_final_message is not implemented");
     JsonNode tools = Fields.get(body, "tools");
-    if (tools != null && !(tools.isArray() && tools.isEmpty())) {
-      throw new BadRequest("tools", "tool calling is not implemented by lathe serve (no tool-call parser)");
+    if (tools != null && !tools.isEmpty() && Fields.bool(body, "stream", false)) {
+      throw new BadRequest("tools", "tool calls are parsed in non-streamed answers only; send stream: false");
     }
     JsonNode rf = Fields.get(body, "response_format");
     if (rf != null && !"text".equals(rf.path("type").asText())) throw new BadRequest("response_format", "only {\"type\": \"text\"} is supported");
   }
 
+  /** OpenAI's tools ([{type: function, function: {name, description, parameters}}]) for the template's `tools`; empty when none. */
+  private static List<Object> tools(JsonNode body) {
+    JsonNode t = Fields.get(body, "tools");
+    if (t == null) return List.of();
+    if (!t.isArray()) throw new BadRequest("tools", "expected a list of tools, found " + Fields.describe(t));
+    for (int i = 0; i < t.size(); i++) {
+      if (!t.get(i).path("function").path("name").isTextual()) throw new BadRequest("tools[" + i + "].function.name", "expected a string");
+    }
+    return Exchange.JSON.convertValue(t, new TypeReference<List<Object>>() {});
+  }
+
+  /**
+   * An assistant message with the Hermes tool calls of the generated text (vLLM's --tool-call-parser hermes shape),
+   * what NeMo Gym's vLLM proxy turns into function_call items.
+   */
+  private static Map<String, Object> toolMessage(ToolCalls.Parsed p, String idPrefix) {
+    List<Object> calls = new ArrayList<>();
+    for (int k = 0; k < p.calls().size(); k++) {
+      Map<String, Object> fn = new LinkedHashMap<>();
+      fn.put("name", p.calls().get(k).name());
+      fn.put("arguments", p.calls().get(k).arguments());
+      Map<String, Object> call = new LinkedHashMap<>();
+      call.put("id", "call-" + idPrefix + "-" + k);
+      call.put("type", "function");
+      call.put("function", fn);
+      calls.add(call);
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("role", "assistant");
+    m.put("content", p.text().isEmpty() ? null : p.text());
+    m.put("tool_calls", calls);
+    return m;
+  }
+
   /** Renders one conversation with the served template and encodes it; shared with TRL's /chat/. */
   static int[] render(ServeContext ctx, JsonNode messages, String field, boolean addGenerationPrompt, JsonNode kwargs) {
+    return render(ctx, messages, field, addGenerationPrompt, kwargs, List.of());
+  }
+
+  /** As above, with OpenAI tools passed to the template as `tools` (HF's apply_chat_template(tools=...)). */
+  static int[] render(ServeContext ctx, JsonNode messages, String field, boolean addGenerationPrompt, JsonNode kwargs, List<Object> tools) {
     if (!messages.isArray() || messages.isEmpty()) throw new BadRequest(field, "expected a non-empty list of messages");
     for (int i = 0; i < messages.size(); i++) {
       JsonNode m = messages.get(i);
@@ -106,6 +150,8 @@ final class ChatApi {
     vars.put("bos_token", tok.bosToken() == null ? "" : tok.bosToken());
     vars.put("eos_token", tok.eosToken() == null ? "" : tok.eosToken());
     vars.put("pad_token", tok.padToken() == null ? "" : tok.padToken());
+    vars.putAll(ctx.model.templateVars()); // a live policy's chat_template_kwargs, as its training prompts got them
+    if (!tools.isEmpty()) vars.put("tools", tools);
     if (kwargs != null) {
       if (!kwargs.isObject()) throw new BadRequest("chat_template_kwargs", "expected an object, found " + Fields.describe(kwargs));
       Map<String, Object> extra = Exchange.JSON.convertValue(kwargs, new TypeReference<>() {});

@@ -46,6 +46,8 @@ public final class DecodeLoop implements AutoCloseable {
   private final AtomicInteger liveRows = new AtomicInteger();
   private final Thread thread;
   private volatile boolean accepting = true;
+  private final Object gate = new Object();
+  private boolean paused; // under gate
   // decode thread only
   private DecodeEngine engine;
   private final Set<GenJob> running = Collections.newSetFromMap(new IdentityHashMap<>()); // admitted, not complete
@@ -72,12 +74,38 @@ public final class DecodeLoop implements AutoCloseable {
       throw new BadRequest("n", "n = " + job.sampling.numSamples() + " rows per prompt exceeds the server's batch limit of " + maxBatchRows);
     }
     if (!accepting) throw new Overloaded("the server is shutting down", 5);
+    synchronized (gate) {
+      if (paused) throw new Overloaded("generation is paused: the served policy is being trained", 1);
+      return admitToQueue(job, rows);
+    }
+  }
+
+  private GenJob admitToQueue(GenJob job, int rows) {
     if (rows > maxQueuedRows || pendingRows.addAndGet(rows) > maxQueuedRows) {
       if (rows <= maxQueuedRows) pendingRows.addAndGet(-rows);
       throw new Overloaded("the generation queue is full (" + maxQueuedRows + " rows queued or running)", 1);
     }
     queue.add(job);
     return job;
+  }
+
+  /**
+   * Refuses new generation (503 + Retry-After) and returns once every job already queued or running has
+   * finished: from then on the decode thread touches no tensor until {@link #resume()}. This is how a
+   * trainer serving its live policy keeps the agents' stragglers away from the weights while it steps.
+   */
+  public void pause() throws InterruptedException {
+    synchronized (gate) { paused = true; }
+    try {
+      control(() -> null).get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /** Accepts generation again after {@link #pause()}. */
+  public void resume() {
+    synchronized (gate) { paused = false; }
   }
 
   /** Runs task on the decode thread once everything queued before it has finished; its exception completes the future. */

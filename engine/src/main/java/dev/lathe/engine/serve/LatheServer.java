@@ -102,6 +102,11 @@ public final class LatheServer implements AutoCloseable {
     }
   }
 
+  /** Generation requests get 503 from now on; returns when none is queued or running (see {@link DecodeLoop#pause()}). */
+  public void pauseGeneration() throws InterruptedException { loop.pause(); }
+
+  public void resumeGeneration() { loop.resume(); }
+
   /** Blocks until the server stops (the CLI's main thread). */
   public void join() throws InterruptedException { server.join(); }
 

@@ -35,6 +35,7 @@ final class Router extends Handler.Abstract {
     routes.put("GET /v1/models", status::models);
     routes.put("POST /v1/completions", completions::handle);
     routes.put("POST /v1/chat/completions", chat::handle);
+    routes.put("POST /v1/responses", new ResponsesApi(ctx)::handle);
     routes.put("GET /health", status::health);
     routes.put("GET /get_world_size", ex -> ex.send(200, Map.of("world_size", 1)));
     routes.put("POST /generate", trl::generate);

@@ -27,8 +27,17 @@ public final class ServedModel implements AutoCloseable {
   private final String name;
   private final int maxModelLen;
   private final Adapters adapters;
+  private final boolean live;
+  private final java.util.Map<String, Object> templateVars;
 
   public ServedModel(CausalLM model, HfTokenizer tokenizer, ChatTemplate template, String name, int maxModelLen) {
+    this(model, tokenizer, template, name, maxModelLen, false, java.util.Map.of());
+  }
+
+  private ServedModel(CausalLM model, HfTokenizer tokenizer, ChatTemplate template, String name, int maxModelLen, boolean live,
+      java.util.Map<String, Object> templateVars) {
+    this.live = live;
+    this.templateVars = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(templateVars)); // values may be null
     this.model = model;
     this.tokenizer = tokenizer;
     this.template = template;
@@ -37,8 +46,27 @@ public final class ServedModel implements AutoCloseable {
     this.eosIds = eosIds(tokenizer);
     int pad = tokenizer.padToken() == null ? -1 : tokenizer.tokenToId(tokenizer.padToken());
     this.padId = pad >= 0 ? pad : eosIds.isEmpty() ? 0 : eosIds.iterator().next();
-    this.adapters = new Adapters(model);
+    this.adapters = new Adapters(model, live);
   }
+
+  /**
+   * A trainer's policy served as it trains (NeMo Gym multi-turn: the agent's model calls sample from the
+   * current weights). The trainer keeps ownership: close() frees neither the model nor the tokenizer, the
+   * LoRA slot stays as the policy has it, and the weight-update routes are refused. The trainer must keep
+   * generation paused ({@link LatheServer#pauseGeneration()}) whenever it touches the weights itself.
+   *
+   * @param templateVars chat_template_kwargs of the run, passed to every render (as the trainer's prompts get them)
+   */
+  public static ServedModel live(CausalLM policy, HfTokenizer tokenizer, ChatTemplate template, java.util.Map<String, Object> templateVars,
+      String name, int maxModelLen) {
+    return new ServedModel(policy, tokenizer, template, name, maxModelLen, true, templateVars);
+  }
+
+  /** Serving a trainer's live policy (see {@link #live}). */
+  public boolean isLive() { return live; }
+
+  /** Template variables every render of this model gets (the run's chat_template_kwargs; empty for `lathe serve`). */
+  public java.util.Map<String, Object> templateVars() { return templateVars; }
 
   /**
    * Loads an HF folder; chatTemplate is Axolotl's value (tokenizer_default_fallback_chatml by default);
@@ -88,6 +116,7 @@ public final class ServedModel implements AutoCloseable {
 
   @Override
   public void close() {
+    if (live) return; // the trainer's
     model.close();
     tokenizer.close();
   }

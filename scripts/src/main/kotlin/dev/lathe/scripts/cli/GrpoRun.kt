@@ -5,6 +5,7 @@ import dev.lathe.engine.data.Preprocessor
 import dev.lathe.engine.io.GenerationConfig
 import dev.lathe.engine.model.CausalLM
 import dev.lathe.engine.reward.CheckedRewardRunner
+import dev.lathe.engine.reward.RewardIsolation
 import dev.lathe.engine.reward.RewardOptions
 import dev.lathe.engine.tensor.Runtime
 import dev.lathe.engine.text.HfTokenizer
@@ -13,6 +14,7 @@ import dev.lathe.engine.train.RunResult
 import dev.lathe.engine.train.grpo.GrpoTraining
 import dev.lathe.engine.train.methods.PolicyLoader
 import dev.lathe.scripts.config.GrpoConfig
+import dev.lathe.scripts.config.YamlRewardWorker
 import java.io.PrintStream
 import java.nio.file.Files
 import java.nio.file.StandardCopyOption
@@ -30,6 +32,7 @@ object GrpoRun {
         data?.let { log.println(it.report().toText()) }
         val prompts = gym?.prompts ?: data!!.promptsTrain()
         val rewards = gym?.rewards ?: cfg.rewards()
+        val rollout = cfg.rolloutFunction?.invoke() // rollouts.kts compiled and checked before the model is loaded
         Files.createDirectories(cfg.outputDir)
         Files.copy(cfg.file, cfg.outputDir.resolve("config.yml"), StandardCopyOption.REPLACE_EXISTING)
         Runtime.seed(cfg.loop.seed)
@@ -53,8 +56,9 @@ object GrpoRun {
                     cfg.refSync?.let { syncSteps = it.syncSteps }
                     baseModelDir = cfg.baseModel
                     cfg.vllm?.let { rollouts = VllmRollouts.connect(it, cfg, m, tok, log) }
+                    rolloutFunction = rollout
                     this.log = log
-                }.run()
+                }.let { t -> if (gym?.agents != null) NemoGymPolicyServer.run(t, cfg, cfg.nemoGym!!, gym, m, tok, log) else t.run() }
             }
         }
     }
@@ -64,6 +68,8 @@ object GrpoRun {
         var o = RewardOptions.defaults()
         cfg.rewardCalls.rewardWorkers?.let { o = o.withWorkers(it) }
         cfg.rewardCalls.rewardTimeout?.let { o = o.withTimeout(it) }
+        // worker processes rebuild the rewards from this config's rewards.kts (the same loader as here)
+        if (cfg.rewardCalls.processes) o = o.withIsolation(RewardIsolation(YamlRewardWorker::class.java.name, cfg.file.toAbsolutePath().toString()))
         return o
     }
 

@@ -82,17 +82,20 @@ object NemoGymDiscovery {
     }
 
     /** Waits until every resources server answers GET / (any HTTP status), as Axolotl's register does, up to [timeout]. */
-    fun awaitResources(servers: Servers, timeout: Duration, log: PrintStream) {
+    fun awaitResources(servers: Servers, timeout: Duration, log: PrintStream) = await(servers.resources, "resources server", timeout, log)
+
+    /** Waits until every server of [urls] (name -> base URL) answers GET / with any HTTP status, up to [timeout] in all. */
+    fun await(urls: Map<String, String>, kind: String, timeout: Duration, log: PrintStream) {
         val http = JsonHttp(Duration.ofSeconds(2))
         val deadline = System.nanoTime() + timeout.toNanos()
-        for ((name, base) in servers.resources) {
+        for ((name, base) in urls) {
             while (true) {
                 val err = try { http.get("$base/", Duration.ofSeconds(2)); null } catch (e: RemoteException) { e }
                 if (err == null) break
                 if (System.nanoTime() > deadline) {
-                    throw IllegalStateException("nemo_gym_server_timeout: resources server '$name' at $base did not answer within ${timeout.toSeconds()} s: ${err.message}")
+                    throw IllegalStateException("nemo_gym_server_timeout: $kind '$name' at $base did not answer within ${timeout.toSeconds()} s: ${err.message}")
                 }
-                log.println("nemo_gym: waiting for resources server '$name' at $base ...")
+                log.println("nemo_gym: waiting for $kind '$name' at $base ...")
                 Thread.sleep(500)
             }
         }

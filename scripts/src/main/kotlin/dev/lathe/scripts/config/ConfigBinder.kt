@@ -78,6 +78,10 @@ object ConfigBinder {
                 throw ConfigException("${top.where("plugins")}: this config's rewards come from NeMo Gym's /verify, bound when `lathe train` " +
                     "starts (after discovery through the head server); this command does not reach NeMo Gym servers")
             })
+        if (gym != null && g.features.processes) {
+            throw ConfigException("${trl!!.where("reward_isolation")}: trl.reward_isolation: process: NeMo Gym's rewards are HTTP calls to its " +
+                "/verify servers (nothing to isolate; nemo_gym_verify_timeout bounds them); remove it")
+        }
         GrpoBinding.geometry(top, trl, g.settings, loop.microBatchSize, loop.gradientAccumulationSteps)
         DistBinding.bind(top) // context_parallel_size > 1 refused (GDPO's sequence parallelism); ddp_* keys checked
         StrictKeys.check(listOfNotNull(top, trl) + boundData.nodes, { n ->
@@ -89,7 +93,7 @@ object ConfigBinder {
         }, warnings)
         val checkpointing = top.bool("gradient_checkpointing") ?: false
         return GrpoConfig(top.doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, method, g.loss, g.settings, g.rewards,
-            model.lora, model.loraModelDir, g.reference, g.refSync, loop, boundData.config, checkpointing, warnings, gym, g.vllm, rewardCalls = g.features)
+            model.lora, model.loraModelDir, g.reference, g.refSync, loop, boundData.config, checkpointing, warnings, gym, g.vllm, rewardCalls = g.features, rolloutFunction = g.rolloutFunction)
     }
 
     /** trl.reward_funcs / reward_weights -> Reward objects (the rewards.kts loader binds them; see docs/grpo.md). */

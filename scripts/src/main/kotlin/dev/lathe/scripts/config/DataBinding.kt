@@ -22,7 +22,9 @@ object DataBinding {
 
     fun bind(top: ConfigNode, baseDir: Path): Bound {
         val nodes = mutableListOf<ConfigNode>()
-        val datasets = top.objList("datasets") ?: throw ConfigException("${top.doc.file}: key `datasets` is required (a list of dataset entries)")
+        // NeMo Gym's plugin replaces `datasets` with nemo_gym_datasets (as Axolotl's load_datasets hook does): it may be absent
+        val gym = (top.stringList("plugins") ?: emptyList()).contains(NemoGymBinding.PLUGIN) && top.bool("nemo_gym_enabled") != false
+        val datasets = top.objList("datasets") ?: if (gym) emptyList() else throw ConfigException("${top.doc.file}: key `datasets` is required (a list of dataset entries)")
         val tests = top.objList("test_datasets")
         val b = DataConfig.builder()
             .rl(top.string("rl"))
@@ -30,6 +32,7 @@ object DataBinding {
             .datasets(datasets.map { spec(it, nodes) })
             .testDatasets(tests?.map { spec(it, nodes) })
             .baseDir(baseDir)
+            .datasetsReplacedBy(if (gym) "nemo_gym_datasets" else null)
         top.int("sequence_len")?.let { b.sequenceLen(it) }
         top.string("excess_length_strategy")?.let { b.excessLengthStrategy(it) }
         top.double("val_set_size")?.let { b.valSetSize(it) }

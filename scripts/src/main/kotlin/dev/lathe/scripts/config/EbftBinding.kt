@@ -48,6 +48,11 @@ object EbftBinding {
                     throw ConfigException("${trl?.where(key) ?: top.where("trl")}: trl.$key: async GRPO rounds are not supported with rl: ebft " +
                         "(the feature network shares the policy's weights); remove it")
                 }
+                // streamed chunks are scored on a helper thread while the next chunk generates: the feature network would run beside the policy
+                if (it.settings.streamingMinGroups != null) throw ConfigException("${trl!!.where("streaming_partial_batch")}: trl.streaming_partial_batch: " +
+                    "streamed scoring is not supported with rl: ebft (its reward, the feature network, shares the policy's weights); remove it")
+                if (it.rolloutFunction != null) throw ConfigException("${trl!!.where("rollout_func")}: trl.rollout_func: rl: ebft samples plain completions " +
+                    "(its reward compares them with the ground truth); use rl: grpo for rollout functions")
                 GrpoBinding.geometry(top, trl, it.settings, loop.microBatchSize, loop.gradientAccumulationSteps)
             }
         } else {

@@ -11,15 +11,15 @@ import dev.lathe.engine.train.methods.ReferenceKind
  * The `trl:` keys of rl: grpo | gdpo (grpo-spec §2) -> GrpoSettings and the GRPO loss, with Axolotl's
  * defaults and precedence; the async keys (async_prefetch & co., IS correction, OPSM) are AsyncBinding's,
  * the generation-server keys (use_vllm, vllm_server_*) VllmBinding's and the nemo_gym_* keys NemoGymBinding's.
- * Keys of work not done yet (the rest of the async family, rollout_func, Liger) are refused with a message
+ * `rollout_func` names a function of a .kts beside the config, resolved by RewardBinding when the run starts.
+ * Keys of work not done yet (Liger, the bias-corrected KL, guided decoding) are refused with a message
  * saying so, rather than silently ignored.
  */
 object GrpoBinding {
     private const val LATER = "is not implemented in Lathe yet"
     private val REFUSED = mapOf(
         "vllm_guided_decoding_regex" to "vLLM guided decoding $LATER", "vllm_enable_sleep_mode" to "vLLM sleep mode (colocated vLLM) $LATER",
-        "streaming_partial_batch" to "streaming scoring $LATER", "streaming_min_groups" to "streaming scoring $LATER",
-        "use_bias_correction_kl" to "the bias-corrected KL $LATER", "rollout_func" to "custom rollout functions from YAML (rollouts.kts) $LATER; recipes take them: grpo(...) { rollouts { prompts, ctx -> ... } }",
+        "use_bias_correction_kl" to "the bias-corrected KL $LATER",
         "use_liger_loss" to "the Liger fused GRPO loss $LATER (Lathe's loss never materialises [b, s, v] anyway)",
     )
     /** Keys a GRPO config may not carry at the top level (later work). */
@@ -57,12 +57,22 @@ object GrpoBinding {
         t.raw("chat_template_kwargs") // bound by DataBinding, which merges it into the data config
         t.raw("reward_funcs"); t.raw("reward_weights") // read here, bound when the run starts
         val vllm = VllmBinding.bind(t, hasAdapter, warnings) // the generation-server keys live in their own binding
-        return Bound(loss, s, { rewards(t) }, reference, sync, vllm, features)
+        val rollout = rolloutFunction(t)
+        return Bound(loss, s, { rewards(t) }, reference, sync, vllm, features, rollout)
     }
 
     class Bound(val loss: dev.lathe.engine.align.GrpoLoss, val settings: GrpoSettings, val rewards: () -> List<Reward>,
                 val reference: ReferenceKind, val refSync: RefSyncSettings?, val vllm: VllmBinding.Settings? = null,
-                val features: RolloutFeaturesBinding.Bound = RolloutFeaturesBinding.Bound(null, null))
+                val features: RolloutFeaturesBinding.Bound = RolloutFeaturesBinding.Bound(null, null),
+                /** trl.rollout_func, resolved (compiled) when the run starts; null = plain sampling. */
+                val rolloutFunction: (() -> dev.lathe.engine.train.grpo.RolloutFunction)? = null)
+
+    /** trl.rollout_func: checked for shape now, compiled from its .kts when the run starts (as reward_funcs). */
+    private fun rolloutFunction(t: ConfigNode): (() -> dev.lathe.engine.train.grpo.RolloutFunction)? {
+        if (t.raw("rollout_func") == null) return null
+        t.string("rollout_func") ?: t.fail("rollout_func", "a name FILE.FUNCTION (e.g. rollouts.fn: `fn` in rollouts.kts beside the config)", t.raw("rollout_func"))
+        return { RewardBinding.rolloutFunction(t.doc.file, t) }
+    }
 
     private fun settings(t: ConfigNode, method: Method, warnings: MutableList<String>): GrpoSettings = GrpoSettings().apply {
         t.int("num_generations")?.let { numGenerations = it }
@@ -88,8 +98,20 @@ object GrpoBinding {
         t.int("num_completions_to_print")?.let { numCompletionsToPrint = it }
         t.bool("shuffle_dataset")?.let { shuffleDataset = it }
         t.obj("generation_kwargs")?.let { generationKwargs(it, this) }
+        streaming(t, this, warnings)
         wrap(t) { validate() }
         if (!t.has("max_completion_length")) warnings += "${t.where("reward_funcs")}: trl.max_completion_length is not set; using 256 (TRL 1.8's default; Axolotl would pass None)"
+    }
+
+    /** streaming_partial_batch (Axolotl: false) / streaming_min_groups (Axolotl: 1): chunked generation and scoring (RoundMaker). */
+    private fun streaming(t: ConfigNode, s: GrpoSettings, warnings: MutableList<String>) {
+        val on = t.bool("streaming_partial_batch") ?: false
+        val k = t.int("streaming_min_groups")
+        if (!on) {
+            if (k != null) warnings += "${t.where("streaming_min_groups")}: streaming_min_groups has no effect without streaming_partial_batch: true"
+            return
+        }
+        s.streamingMinGroups = k ?: 1
     }
 
     /** TRL merges generation_kwargs last into the sampling parameters; the ones the rollout engine knows are applied. */

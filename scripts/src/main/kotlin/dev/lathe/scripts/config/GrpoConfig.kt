@@ -36,4 +36,6 @@ data class GrpoConfig(
     val vllm: VllmBinding.Settings? = null,
     /** reward_num_workers / reward_timeout (RolloutFeaturesBinding). */
     val rewardCalls: RolloutFeaturesBinding.Bound = RolloutFeaturesBinding.Bound(null, null),
+    /** trl.rollout_func: compiles rollouts.kts and resolves the function when called (at run start); null = plain sampling. */
+    val rolloutFunction: (() -> dev.lathe.engine.train.grpo.RolloutFunction)? = null,
 )

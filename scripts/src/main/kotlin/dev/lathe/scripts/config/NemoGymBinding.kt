@@ -13,7 +13,8 @@ import java.time.Duration
  * Strict: a `nemo_gym_*` key Lathe does not know is an error naming it (with the nearest known one), and so are
  * `nemo_gym_*` keys without the plugin. Where Axolotl's behaviour is a defect (the reference's §B.9), Lathe differs
  * and says so in docs/nemo-gym.md: the reward is added once, the verify timeout applies to every /verify call,
- * `~/` dataset paths work, sampling is seeded.
+ * `~/` dataset paths work, sampling is seeded. Multi-turn (`nemo_gym_multi_turn: true`) adds the keys placing the
+ * trainer's own policy server (`nemo_gym_model_server_host`/`_port`, Lathe's), which the agents' model calls reach.
  */
 object NemoGymBinding {
     const val PLUGIN = "axolotl.integrations.nemo_gym.NemoGymPlugin"
@@ -23,7 +24,7 @@ object NemoGymBinding {
 
     private val KEYS = listOf("nemo_gym_enabled", "nemo_gym_dir", "nemo_gym_auto_clone", "nemo_gym_config_paths", "nemo_gym_head_port",
         "nemo_gym_server_timeout", "nemo_gym_verify_timeout", "nemo_gym_run_timeout", "nemo_gym_datasets", "nemo_gym_auto_start",
-        "nemo_gym_model_name", "nemo_gym_multi_turn", "nemo_gym_max_turns")
+        "nemo_gym_model_name", "nemo_gym_multi_turn", "nemo_gym_max_turns", "nemo_gym_model_server_host", "nemo_gym_model_server_port")
     private val ENTRY_KEYS = listOf("path", "server_name", "max_samples")
 
     /** Null when the plugin is not listed or nemo_gym_enabled is false. */
@@ -63,19 +64,38 @@ object NemoGymBinding {
             warnings += "${top.where("nemo_gym_max_turns")}: nemo_gym_max_turns has no effect (in Axolotl neither): the agent's own max_steps limits turns"
         }
         val multiTurn = top.bool("nemo_gym_multi_turn") ?: false
-        if (multiTurn) {
-            throw ConfigException("${top.where("nemo_gym_multi_turn")}: nemo_gym_multi_turn: true is not wired into GRPO training yet " +
-                "(the /run client exists: dev.lathe.engine.remote.gym.NemoGymAgents; the loss does not mask environment tokens yet); " +
-                "use single-turn /verify (remove the key)")
+        if (!multiTurn) {
+            listOf("nemo_gym_model_server_host", "nemo_gym_model_server_port").firstOrNull { top.has(it) }?.let {
+                throw ConfigException("${top.where(it)}: `$it` places the policy server of multi-turn rollouts; it needs nemo_gym_multi_turn: true")
+            }
         }
+        if (multiTurn && trl?.bool("use_vllm") == true) {
+            throw ConfigException("${trl.where("use_vllm")}: nemo_gym_multi_turn serves the policy from the trainer itself (the agents' model calls " +
+                "reach it at nemo_gym_model_server_host:nemo_gym_model_server_port); an external vLLM server is not used: remove trl.use_vllm")
+        }
+        if (multiTurn && trl?.has("rollout_func") == true) {
+            throw ConfigException("${trl.where("rollout_func")}: with nemo_gym_multi_turn the NeMo Gym agents make the rollouts (one /run per sample); " +
+                "a rollout_func would replace them: remove one of the two")
+        }
+        if (multiTurn && trl?.bool("async_prefetch") == true) {
+            throw ConfigException("${trl.where("async_prefetch")}: nemo_gym_multi_turn serves the live policy to the agents, so episodes are made " +
+                "between optimizer steps, never beside them (a background round would sample from weights being updated); remove async_prefetch")
+        }
+        val serverPort = top.int("nemo_gym_model_server_port") ?: 0
+        if (serverPort !in 0..65535) top.fail("nemo_gym_model_server_port", "a TCP port in 0..65535 (0 = any free port)", top.raw("nemo_gym_model_server_port"))
         val port = top.int("nemo_gym_head_port") ?: 11000
         if (port !in 1..65535) top.fail("nemo_gym_head_port", "a TCP port in 1..65535", top.raw("nemo_gym_head_port"))
         val dir = top.string("nemo_gym_dir") ?: "~/Gym"
         val names = trl?.stringList("reward_funcs") ?: emptyList()
-        if (ENV_REWARD in names) {
+        if (!multiTurn && ENV_REWARD in names) {
             throw ConfigException("${trl!!.where("reward_funcs")}: `$ENV_REWARD` is the multi-turn (agent /run) reward, which needs nemo_gym_multi_turn; " +
                 "single-turn uses `$VERIFY_REWARD` (or nothing: the NeMo Gym reward is added anyway)")
         }
+        if (multiTurn && VERIFY_REWARD in names) {
+            throw ConfigException("${trl!!.where("reward_funcs")}: `$VERIFY_REWARD` scores single completions by /verify; with nemo_gym_multi_turn the agent " +
+                "verifies each episode and its reward comes back from /run: use `$ENV_REWARD` (or nothing: it is added anyway)")
+        }
+        val rewardKey = if (multiTurn) ENV_REWARD else VERIFY_REWARD
         return NemoGymSettings(
             gymDir = NemoGymRows.resolve(dir, top.doc.file.toAbsolutePath().parent), // "~" expanded; relative to the config
             datasets = entries,
@@ -86,15 +106,18 @@ object NemoGymBinding {
             verifyTimeout = seconds(top, "nemo_gym_verify_timeout", 30.0),
             runTimeout = seconds(top, "nemo_gym_run_timeout", 300.0),
             modelName = top.string("nemo_gym_model_name") ?: top.string("base_model") ?: "axolotl-model",
-            rewards = { verifier -> rewards(top.doc.file, trl, names, verifier) },
+            rewards = { reward -> rewards(top.doc.file, trl, names, reward, rewardKey) },
+            multiTurn = multiTurn,
+            modelServerHost = top.string("nemo_gym_model_server_host") ?: "127.0.0.1",
+            modelServerPort = serverPort,
         )
     }
 
-    /** The NeMo Gym reward where reward_funcs names it (with its weight), else appended once with weight 1. */
-    private fun rewards(file: Path, trl: ConfigNode?, names: List<String>, verifier: Reward): List<Reward> {
-        if (names.isEmpty() || trl == null) return listOf(verifier)
-        val bound = RewardBinding.bind(file, trl, mapOf(VERIFY_REWARD to verifier))
-        return if (VERIFY_REWARD in names) bound else bound + verifier
+    /** The NeMo Gym reward where reward_funcs names it (Axolotl's name [key], with its weight), else appended once with weight 1. */
+    private fun rewards(file: Path, trl: ConfigNode?, names: List<String>, reward: Reward, key: String): List<Reward> {
+        if (names.isEmpty() || trl == null) return listOf(reward)
+        val bound = RewardBinding.bind(file, trl, mapOf(key to reward))
+        return if (key in names) bound else bound + reward
     }
 
     private fun entry(n: ConfigNode): NemoGymRows.Entry {
@@ -130,5 +153,11 @@ class NemoGymSettings(
     val verifyTimeout: Duration,
     val runTimeout: Duration,
     val modelName: String,
+    /** The run's NeMo Gym reward (/verify single-turn, the /run episode's reward multi-turn) -> the reward list. */
     val rewards: (Reward) -> List<Reward>,
+    /** nemo_gym_multi_turn: episodes through agents' /run, whose model calls reach the trainer's policy server. */
+    val multiTurn: Boolean = false,
+    val modelServerHost: String = "127.0.0.1",
+    /** 0 = any free port (logged). */
+    val modelServerPort: Int = 0,
 )

@@ -9,6 +9,7 @@ import java.nio.file.Path
  * `trl.reward_funcs` / `trl.reward_weights` -> [Reward]s, and `datasets[].type: FILE.FUNCTION` ->
  * a row transform. A name `rewards.correct` is the top-level function `correct` of `rewards.kts`
  * beside the config (`a.b.f` -> `a/b.kts`), compiled once per process by [DefinitionScripts].
+ * `trl.rollout_func: rollouts.fn` is resolved the same way ([rolloutFunction]).
  * The GRPO binder calls [bind]; it owns every other `trl:` key.
  */
 object RewardBinding {
@@ -31,12 +32,23 @@ object RewardBinding {
         val rewards = names.mapIndexed { i, ref ->
             named[ref]?.let { return@mapIndexed it.withWeight(weights?.get(i) ?: 1.0) }
             val where = "${trl.where("reward_funcs")}: ${trl.lineKey("reward_funcs")}[$i] `$ref`"
-            val (file, fn) = locate(configFile, ref) ?: throw ConfigException(notFound(where, configFile, ref))
+            val (file, fn) = locate(configFile, ref) ?: throw ConfigException(notFound(where, configFile, ref, "reward", "rewards.correct", "fun correct(s: Sample): Double?"))
             functions(file, where).reward(fn).withWeight(weights?.get(i) ?: 1.0)
         }
         val dup = rewards.groupBy { it.name() }.filterValues { it.size > 1 }.keys
         if (dup.isNotEmpty()) throw ConfigException("${trl.where("reward_funcs")}: reward function ${dup.joinToString { "`$it`" }} is named twice; names label the metrics (rewards/NAME/mean) and must differ")
         return rewards
+    }
+
+    /**
+     * `trl.rollout_func: FILE.FUNCTION` -> the [RolloutFunction] it names in FILE.kts beside the config (the same loader,
+     * locator and reflection checks as the reward functions; the file may hold rewards too: one compilation, one instance).
+     */
+    fun rolloutFunction(configFile: Path, trl: ConfigNode): dev.lathe.engine.train.grpo.RolloutFunction {
+        val ref = trl.string("rollout_func") ?: trl.fail("rollout_func", "a name FILE.FUNCTION, e.g. rollouts.fn", trl.raw("rollout_func"))
+        val where = "${trl.where("rollout_func")}: ${trl.lineKey("rollout_func")} `$ref`"
+        val (file, fn) = locate(configFile, ref) ?: throw ConfigException(notFound(where, configFile, ref, "rollout", "rollouts.fn", "fun fn(prompts: List<GrpoPrompt>, ctx: RolloutFunction.Context): List<Rollout>"))
+        return functions(file, where).rollout(fn)
     }
 
     /**
@@ -73,11 +85,11 @@ object RewardBinding {
         return ScriptFunctions(loaded, "$where: ${file.fileName}")
     }
 
-    private fun notFound(where: String, configFile: Path, ref: String): String {
+    private fun notFound(where: String, configFile: Path, ref: String, kind: String, example: String, declaration: String): String {
         val dot = ref.lastIndexOf('.')
-        if (dot <= 0) return "$where: name a reward function as FILE.FUNCTION: `rewards.correct` is `fun correct(s: Sample): Double?` in rewards.kts beside ${configFile.fileName}"
+        if (dot <= 0) return "$where: name a $kind function as FILE.FUNCTION: `$example` is `$declaration` in ${example.substringBefore('.')}.kts beside ${configFile.fileName}"
         val file = ref.substring(0, dot).replace('.', '/') + ".kts"
-        return "$where: no file $file beside ${configFile.fileName} (${configFile.toAbsolutePath().parent}); Lathe reads reward functions from " +
-            "Kotlin files, not Python modules, and reward models by path are not supported yet"
+        return "$where: no file $file beside ${configFile.fileName} (${configFile.toAbsolutePath().parent}); Lathe reads $kind functions from " +
+            "Kotlin files, not Python modules" + if (kind == "reward") ", and reward models by path are not supported yet" else ""
     }
 }

@@ -7,11 +7,15 @@ import java.time.Duration
  * The `trl:` keys of GRPO's production features (grpo-spec §5.4, §14.8-§14.10, §17.3):
  * `skip_zero_advantage_batches`, `replay_buffer_size`, `replay_recompute_logps`, `reroll_start_fraction`,
  * `reroll_max_groups`, Lathe's `dynamic_sampling_max_attempts` / `dynamic_sampling_std_tolerance`, and the
- * reward runner's `reward_num_workers` / `reward_timeout` (seconds, a Lathe key). GrpoBinding calls [bind] once.
+ * reward runner's `reward_num_workers` / `reward_timeout` (seconds, a Lathe key) / `reward_isolation` (thread |
+ * process, a Lathe key: grpo-spec has no name for it). GrpoBinding calls [bind] once.
  */
 object RolloutFeaturesBinding {
-    /** The reward runner's options (null = RewardOptions' defaults: one worker per core, no timeout). */
-    class Bound(val rewardWorkers: Int?, val rewardTimeout: Duration?)
+    /**
+     * The reward runner's options (null = RewardOptions' defaults: one worker per core, no timeout); [processes]:
+     * reward calls in killable worker processes (reward_isolation: process).
+     */
+    class Bound(val rewardWorkers: Int?, val rewardTimeout: Duration?, val processes: Boolean = false)
 
     fun bind(t: ConfigNode, s: GrpoSettings, beta: Double, warnings: MutableList<String>): Bound {
         val r = s.recovery
@@ -42,6 +46,12 @@ object RolloutFeaturesBinding {
         if (workers != null && workers < 1) t.fail("reward_num_workers", "a whole number >= 1 (reward calls that may run at once)", t.raw("reward_num_workers"))
         val timeout = t.double("reward_timeout")
         if (timeout != null && !(timeout > 0)) t.fail("reward_timeout", "seconds > 0 per reward call (a call over it marks its samples unscorable)", t.raw("reward_timeout"))
-        return Bound(workers, timeout?.let { Duration.ofNanos((it * 1e9).toLong()) })
+        val isolation = t.string("reward_isolation") ?: "thread"
+        if (isolation !in listOf("thread", "process")) t.fail("reward_isolation", "thread (calls on threads of the trainer's JVM) or process (worker JVMs, killed at reward_timeout)", t.raw("reward_isolation"))
+        if (isolation == "process" && timeout == null) {
+            warnings += "${t.where("reward_isolation")}: reward_isolation: process without reward_timeout: a reward that exits its worker is survived, " +
+                "but a hanging one is only killed at a timeout; set reward_timeout (seconds)"
+        }
+        return Bound(workers, timeout?.let { Duration.ofNanos((it * 1e9).toLong()) }, isolation == "process")
     }
 }

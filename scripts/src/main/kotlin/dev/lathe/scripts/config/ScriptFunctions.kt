@@ -1,7 +1,9 @@
 package dev.lathe.scripts.config
 
+import dev.lathe.engine.data.GrpoPrompt
 import dev.lathe.engine.reward.Reward
 import dev.lathe.engine.reward.Sample
+import dev.lathe.engine.train.grpo.RolloutFunction
 import dev.lathe.scripts.host.DefinitionScripts
 import java.lang.reflect.InvocationTargetException
 import java.lang.reflect.Method
@@ -13,7 +15,9 @@ import java.lang.reflect.WildcardType
 /**
  * Finds a top-level declaration of a definition file by name and adapts it: a reward function
  * (`(Sample) -> Double?` per sample, `(List<Sample>) -> List<Double?>` per group, or a `val` holding a
- * [Reward]) or a dataset transform (`(Map<String, Any?>) -> Map<String, Any?>`). Signatures are
+ * [Reward]), a rollout function (TRL's `(List<GrpoPrompt>, RolloutFunction.Context) -> List<Rollout>`,
+ * Axolotl's `(List<GrpoPrompt>) -> List<String>`, or a `val` holding a [RolloutFunction]) or a dataset
+ * transform (`(Map<String, Any?>) -> Map<String, Any?>`). Signatures are
  * checked with Java reflection on the script class (top-level functions are its methods); a wrong
  * one or an unknown name is an error naming the file, the function, what was expected and what was
  * found, with the declarations that do exist.
@@ -25,7 +29,7 @@ internal class ScriptFunctions(private val script: DefinitionScripts.Loaded, pri
 
     fun reward(name: String): Reward {
         getter(name)?.let { g ->
-            val v = call(g, null)
+            val v = call(g)
             if (v is Reward) return v.named(name)
             throw wrong(name, REWARD_FORMS, "val $name: ${render(g.genericReturnType)}")
         }
@@ -38,6 +42,25 @@ internal class ScriptFunctions(private val script: DefinitionScripts.Loaded, pri
             p != null && isListOf(p, Sample::class.java) && isListOf(ret, java.lang.Double::class.java) ->
                 Reward.ofGroup(name, 1.0) { g -> @Suppress("UNCHECKED_CAST") (call(m, g) as List<Double>?) }
             else -> throw wrong(name, REWARD_FORMS, signature(m))
+        }
+    }
+
+    fun rollout(name: String): RolloutFunction {
+        getter(name)?.let { g ->
+            val v = call(g)
+            if (v is RolloutFunction) return v
+            throw wrong(name, ROLLOUT_FORMS, "val $name: ${render(g.genericReturnType)}")
+        }
+        val m = single(name, ROLLOUT_FORMS)
+        val ps = m.genericParameterTypes
+        val ret = m.genericReturnType
+        @Suppress("UNCHECKED_CAST")
+        return when {
+            ps.size == 2 && isListOf(ps[0], GrpoPrompt::class.java) && ps[1] == RolloutFunction.Context::class.java && isListOf(ret, RolloutFunction.Rollout::class.java) ->
+                RolloutFunction { prompts, ctx -> call(m, prompts, ctx) as List<RolloutFunction.Rollout>? }
+            ps.size == 1 && isListOf(ps[0], GrpoPrompt::class.java) && isListOf(ret, String::class.java) ->
+                RolloutFunction.ofTexts { prompts -> call(m, prompts) as List<String>? ?: throw IllegalStateException("`$name` returned null instead of a list of completions") }
+            else -> throw wrong(name, ROLLOUT_FORMS, signature(m))
         }
     }
 
@@ -66,8 +89,8 @@ internal class ScriptFunctions(private val script: DefinitionScripts.Loaded, pri
     private fun wrong(name: String, expected: String, found: String) =
         ConfigException("$display: `$name` has the wrong signature: expected $expected, found $found")
 
-    private fun call(m: Method, arg: Any?): Any? = try {
-        if (arg == null) m.invoke(script.instance) else m.invoke(script.instance, arg)
+    private fun call(m: Method, vararg args: Any?): Any? = try {
+        m.invoke(script.instance, *args)
     } catch (e: InvocationTargetException) {
         throw e.targetException // the user's own exception: the runner counts and reports it
     }
@@ -83,6 +106,8 @@ internal class ScriptFunctions(private val script: DefinitionScripts.Loaded, pri
 
     companion object {
         const val REWARD_FORMS = "`(Sample) -> Double?` (per sample), `(List<Sample>) -> List<Double?>` (per group) or a `val` holding a Reward"
+        const val ROLLOUT_FORMS = "`(List<GrpoPrompt>, RolloutFunction.Context) -> List<Rollout>` (TRL's: ids, sampler log-probs, env mask, extra fields), " +
+            "`(List<GrpoPrompt>) -> List<String>` (Axolotl's: completion texts) or a `val` holding a RolloutFunction"
         const val TRANSFORM_FORM = "`(Map<String, Any?>) -> Map<String, Any?>` (a dataset row in, the columns to set out)"
 
         fun signature(m: Method) = "(" + m.genericParameterTypes.joinToString(", ") { render(it) } + ") -> " + render(m.genericReturnType)

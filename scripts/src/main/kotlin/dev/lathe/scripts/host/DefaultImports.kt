@@ -14,6 +14,10 @@ object DefaultImports {
         "dev.lathe.scripts.dsl.*",
     )
 
-    /** Definition files named from YAML (`rewards.kts`: reward functions, dataset transforms) also see the reward contract. */
-    val DEFINITIONS: List<String> = ALL + "dev.lathe.engine.reward.*"
+    /**
+     * Definition files named from YAML (`rewards.kts`: reward functions, dataset transforms; `rollouts.kts`: rollout
+     * functions) also see the reward contract and the rollout contract (RolloutFunction, its Rollout, GrpoPrompt).
+     */
+    val DEFINITIONS: List<String> = ALL + listOf("dev.lathe.engine.reward.*", "dev.lathe.engine.data.GrpoPrompt",
+        "dev.lathe.engine.train.grpo.RolloutFunction", "dev.lathe.engine.train.grpo.RolloutFunction.Rollout")
 }

@@ -93,7 +93,10 @@ class GrpoConfigSpec : StringSpec({
         // use_vllm binds (VllmBinding) with TRL's server defaults; VllmGrpoSpec runs it
         bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  use_vllm: true\n  reward_funcs: [r.a]").vllm!!.let { it.address shouldBe "0.0.0.0:8000"; it.timeoutSeconds shouldBe 240.0; it.syncInterval shouldBe 1 }
         shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  use_liger_loss: true\n  reward_funcs: [r.a]") }.message shouldContain "Liger"
-        shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  rollout_func: env.run\n  reward_funcs: [r.a]") }.message shouldContain "rollout functions"
+        // rollout_func binds (resolved from env.kts when the run starts: RolloutFuncYamlSpec), also with async rounds
+        (bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  rollout_func: env.run\n  reward_funcs: [r.a]").rolloutFunction != null) shouldBe true
+        (bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  rollout_func: env.run\n  async_prefetch: true\n  reward_funcs: [r.a]").rolloutFunction != null) shouldBe true
+        bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  async_prefetch: true\n  dynamic_sampling_max_attempts: 2\n  reward_funcs: [r.a]").settings.recovery.dynamicSamplingAttempts shouldBe 2
         shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\nnemo_gym_enabled: true\ntrl:\n  reward_funcs: [r.a]") }.message shouldContain "NeMo Gym"
         bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  use_vllm: false\n  reward_funcs: [r.a]").method shouldBe Method.GRPO
         shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  num_generation: 4\n  reward_funcs: [r.a]") }.message shouldContain "num_generations"
@@ -135,9 +138,23 @@ class GrpoConfigSpec : StringSpec({
             .message shouldContain "reroll_start_fraction: expected in [0, 1] (1 = off), found 1.5"
         shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  reward_num_workers: 0\n  reward_funcs: [r.a]") }
             .message shouldContain "reward_num_workers"
+        // reward_isolation (Lathe's key): worker processes (ProcessRewardSpec, RewardIsolationYamlSpec run them)
+        c.rewardCalls.processes shouldBe false
+        bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  reward_isolation: process\n  reward_funcs: [r.a]").let {
+            it.rewardCalls.processes shouldBe true
+            it.warnings.joinToString() shouldContain "reward_isolation: process without reward_timeout"
+        }
+        shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  reward_isolation: fork\n  reward_funcs: [r.a]") }
+            .message shouldContain "reward_isolation"
         shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  async_prefetch: true\n  replay_buffer_size: 4\n  reward_funcs: [r.a]") }
             .message shouldContain "not implemented with the background producer"
-        shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  streaming_partial_batch: true\n  reward_funcs: [r.a]") }
-            .message shouldContain "not implemented in Lathe yet"
+        // streaming binds (StreamingSpec runs it): Axolotl's default chunk is 1 group; the geometry is checked at binding
+        bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  streaming_partial_batch: true\n  reward_funcs: [r.a]").settings.streamingMinGroups shouldBe 1
+        bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  streaming_min_groups: 2\n  reward_funcs: [r.a]").let {
+            it.settings.streamingMinGroups shouldBe null
+            it.warnings.joinToString() shouldContain "streaming_min_groups has no effect without streaming_partial_batch: true"
+        }
+        shouldThrow<ConfigException> { bind("rl: grpo\nmicro_batch_size: 8\ntrl:\n  streaming_partial_batch: true\n  streaming_min_groups: 3\n  reward_funcs: [r.a]") }
+            .message shouldContain "streaming_min_groups: a round has 1 prompts, which do not split into chunks of 3 groups"
     }
 })

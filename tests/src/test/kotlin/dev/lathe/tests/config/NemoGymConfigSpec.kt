@@ -61,7 +61,35 @@ class NemoGymConfigSpec : StringSpec({
         error(plugin + sets + "nemo_gym_head_port: eleven\n") shouldContain "expected a whole number, found"
         error(plugin + sets + "nemo_gym_verify_timeout: 0\n") shouldContain "nemo_gym_verify_timeout`: expected a positive number of seconds"
         error(plugin + sets + "nemo_gym_datasets_extra: 1\n") shouldContain "unknown NeMo Gym key `nemo_gym_datasets_extra`"
-        error(plugin + sets + "nemo_gym_multi_turn: true\n") shouldContain "nemo_gym_multi_turn: true is not wired into GRPO training yet"
+    }
+
+    "multi-turn: the policy server's place binds; keys that do not fit multi-turn are refused with the reason" {
+        val m = bind(plugin + sets + "nemo_gym_multi_turn: true\nnemo_gym_model_server_port: 8123\nnemo_gym_run_timeout: 20\n").nemoGym!!
+        m.multiTurn shouldBe true
+        m.modelServerPort shouldBe 8123
+        m.modelServerHost shouldBe "127.0.0.1"
+        m.runTimeout shouldBe Duration.ofSeconds(20)
+        bind(plugin + sets + "nemo_gym_multi_turn: true\n").nemoGym!!.modelServerPort shouldBe 0
+        bind(plugin + sets).nemoGym!!.multiTurn shouldBe false
+        error(plugin + sets + "nemo_gym_model_server_port: 8000\n") shouldContain "it needs nemo_gym_multi_turn: true"
+        error(plugin + sets + "nemo_gym_multi_turn: true\nnemo_gym_model_server_port: 70000\n") shouldContain "expected a TCP port in 0..65535"
+        val verify = "  reward_funcs:\n    - axolotl.integrations.nemo_gym.rewards.reward_nemo_gym_verify\n"
+        val env = "  reward_funcs:\n    - axolotl.integrations.nemo_gym.rewards.reward_env\n"
+        shouldThrow<ConfigException> { ConfigBinder.readAny(dir.resolve("mv.yml").also { Files.writeString(it, "base_model: ./tiny\nrl: grpo\n" +
+            "datasets:\n  - path: prompts.jsonl\nmicro_batch_size: 4\ntrl:\n  num_generations: 4\n  max_completion_length: 8\n" + verify + plugin + sets +
+            "nemo_gym_multi_turn: true\n") }) }.message!! shouldContain "with nemo_gym_multi_turn the agent verifies each episode"
+        shouldThrow<ConfigException> { ConfigBinder.readAny(dir.resolve("se.yml").also { Files.writeString(it, "base_model: ./tiny\nrl: grpo\n" +
+            "datasets:\n  - path: prompts.jsonl\nmicro_batch_size: 4\ntrl:\n  num_generations: 4\n  max_completion_length: 8\n" + env + plugin + sets) }) }
+            .message!! shouldContain "is the multi-turn (agent /run) reward"
+        shouldThrow<ConfigException> { ConfigBinder.readAny(dir.resolve("vl.yml").also { Files.writeString(it, "base_model: ./tiny\nrl: grpo\n" +
+            "datasets:\n  - path: prompts.jsonl\nmicro_batch_size: 4\ntrl:\n  num_generations: 4\n  max_completion_length: 8\n  use_vllm: true\n" + plugin + sets +
+            "nemo_gym_multi_turn: true\n") }) }.message!! shouldContain "remove trl.use_vllm"
+        shouldThrow<ConfigException> { ConfigBinder.readAny(dir.resolve("ap.yml").also { Files.writeString(it, "base_model: ./tiny\nrl: grpo\n" +
+            "datasets:\n  - path: prompts.jsonl\nmicro_batch_size: 4\ntrl:\n  num_generations: 4\n  max_completion_length: 8\n  async_prefetch: true\n" + plugin + sets +
+            "nemo_gym_multi_turn: true\n") }) }.message!! shouldContain "remove async_prefetch"
+        shouldThrow<ConfigException> { ConfigBinder.readAny(dir.resolve("rf.yml").also { Files.writeString(it, "base_model: ./tiny\nrl: grpo\n" +
+            "datasets:\n  - path: prompts.jsonl\nmicro_batch_size: 4\ntrl:\n  num_generations: 4\n  max_completion_length: 8\n  rollout_func: rollouts.fn\n" + plugin + sets +
+            "nemo_gym_multi_turn: true\n") }) }.message!! shouldContain "the NeMo Gym agents make the rollouts"
     }
 
     "discovery: the head's JSON string of YAML -> /verify URLs by top-level and inner name, agents by top-level name" {

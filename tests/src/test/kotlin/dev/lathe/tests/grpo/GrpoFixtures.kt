@@ -59,7 +59,8 @@ object GrpoFixtures {
 
     fun run(out: Path, seed: Long = 5, lora: Boolean = false, beta: Double = 0.0, lossType: String = "dapo", rewards: List<Reward> = listOf(goodFraction),
             log: PrintStream = PrintStream(ByteArrayOutputStream()), settings: GrpoSettings.() -> Unit = {},
-            lossBlock: Losses.GrpoBuilder.() -> Unit = {}, loopBlock: LoopSettings.() -> Unit): RunResult {
+            lossBlock: Losses.GrpoBuilder.() -> Unit = {}, rollout: dev.lathe.engine.train.grpo.RolloutFunction? = null,
+            loopBlock: LoopSettings.() -> Unit): RunResult {
         val s = GrpoSettings().apply { numGenerations = 4; maxCompletionLength = 4; settings() }
         MethodFixtures.tinyLm(seed).use { m ->
             if (lora) m.addLora(dev.lathe.engine.nn.LoraSpec(4, 8.0, 0.0, emptyList(), true, false))
@@ -70,6 +71,7 @@ object GrpoFixtures {
                 referenceCopy = { MethodFixtures.tinyLm(seed) }
                 prompts = prompts(16, 9)
                 this.rewards = PlainRunner(rewards)
+                rolloutFunction = rollout
                 eosIds = setOf(EOS)
                 padId = 0
                 loop = loop(out, loopBlock)

@@ -6,8 +6,6 @@ import dev.lathe.engine.reward.Reward
 import dev.lathe.engine.tensor.Tensors
 import dev.lathe.engine.train.RunResult
 import dev.lathe.engine.train.grpo.GrpoBatch
-import dev.lathe.engine.train.grpo.GrpoSettings
-import dev.lathe.engine.train.grpo.GrpoTraining
 import dev.lathe.engine.train.grpo.RolloutFunction
 import dev.lathe.engine.train.grpo.RolloutRow
 import dev.lathe.tests.train.MethodFixtures
@@ -41,7 +39,6 @@ class RolloutFunctionSpec : StringSpec({
 
     /** A two-turn rollout: the model's turn (sampled through the run's engine), then an environment reply of envTokens. */
     fun run(out: java.nio.file.Path, envTokens: IntArray, texts: Boolean = false): RunResult {
-        val s = GrpoSettings().apply { numGenerations = 4; maxCompletionLength = 4 }
         val f = RolloutFunction { prompts, ctx ->
             ctx.generate(prompts.map { it.ids() }, ctx.sampling().withSamples(1)).map { c ->
                 val first = c.tokens()[0] / MethodFixtures.VOCAB.toDouble() // varies across a group: advantages are not 0
@@ -51,18 +48,8 @@ class RolloutFunctionSpec : StringSpec({
         }
         // the reward reads the rollout function's extra field (TRL: extra keys reach the reward functions)
         val reward = Reward.of("first_token", 1.0) { x -> x.row()["first_token"] as Double }
-        MethodFixtures.tinyLm(5).use { m ->
-            return GrpoTraining().apply {
-                model = m
-                grpo = s
-                loss = Losses.grpo().maxCompletionLength(s.maxCompletionLength).build()
-                prompts = GrpoFixtures.prompts(16, 9)
-                rewards = GrpoFixtures.PlainRunner(listOf(reward))
-                eosIds = setOf(GrpoFixtures.EOS)
-                padId = 0
-                rolloutFunction = if (texts) RolloutFunction.ofTexts { ps -> ps.map { "x" } } else f
-                loop = GrpoFixtures.loop(out) { microBatchSize = 4; gradientAccumulationSteps = 2; maxSteps = 3 }
-            }.run()
+        return GrpoFixtures.run(out, rewards = listOf(reward), rollout = if (texts) RolloutFunction.ofTexts { ps -> ps.map { "x" } } else f) {
+            microBatchSize = 4; gradientAccumulationSteps = 2; maxSteps = 3
         }
     }
 
@@ -80,5 +67,16 @@ class RolloutFunctionSpec : StringSpec({
 
     "the string form (Axolotl's) needs the run's tokenizer to turn completions into ids, and says so" {
         shouldThrow<IllegalStateException> { run(Files.createTempDirectory("rf-t"), intArrayOf(), texts = true) }.message shouldContain "needs the run's tokenizer"
+    }
+
+    "a rollout function's completion is truncated when its last id is not EOS (TRL's rule): clipped_ratio and mask_truncated_completions see it" {
+        val endsEos = RolloutFunction { prompts, ctx ->
+            prompts.mapIndexed { i, _ ->
+                val ids = if (i % 2 == 0) intArrayOf(5, GrpoFixtures.EOS) else intArrayOf(5, 6) // half end in EOS, half run out
+                RolloutFunction.Rollout(null, ids, FloatArray(2), null, mapOf(), null)
+            }
+        }
+        val r = GrpoFixtures.run(Files.createTempDirectory("rf-trunc"), rollout = endsEos) { microBatchSize = 4; maxSteps = 1; loggingSteps = 1 }
+        r.history().mapNotNull { it["completions/clipped_ratio"] as Double? }.single() shouldBe (0.5 plusOrMinus 1e-9)
     }
 })

@@ -96,6 +96,8 @@ class EbftYamlSpec : StringSpec({
         refused("typo", strided.replace("  stride: 8", "  strid: 8"), "typo.yml:16:", "unknown key `ebft.strid`", "did you mean `stride`")
         refused("adaptive", base.replace("  alignment_coef: 1.0\n", "  alignment_coef: 1.0\n  adaptive_max_tokens: true\n"), "adaptive.yml:", "ebft.adaptive_max_tokens")
         refused("async", base.replace("  num_generations: 8\n", "  num_generations: 8\n  async_prefetch: true\n"), "async.yml:", "trl.async_prefetch: async GRPO rounds are not supported with rl: ebft")
+        refused("stream", base.replace("  num_generations: 8\n", "  num_generations: 8\n  streaming_partial_batch: true\n"), "stream.yml:", "trl.streaming_partial_batch: streamed scoring is not supported with rl: ebft")
+        refused("rf", base.replace("  num_generations: 8\n", "  num_generations: 8\n  rollout_func: rollouts.fn\n"), "rf.yml:", "trl.rollout_func: rl: ebft samples plain completions")
         refused("n1", strided.replace("n_samples_per_prompt: 4", "n_samples_per_prompt: 1"), "n1.yml:", "does nothing with n_samples_per_prompt: 1")
         refused("layers", strided.replace("feature_layers: [0.25, 0.5, 0.75]", "feature_layers: [0.5, 1.5]"), "layers.yml:", "feature_layers: 1.5 is not a depth fraction")
     }

@@ -21,7 +21,8 @@ import java.nio.file.Files
 import java.nio.file.Path
 
 /**
- * The committed recipes/grpo.yml, grpo-async.yml and gdpo.yml (with recipes/rewards.kts beside them) run a few
+ * The committed recipes/grpo.yml, grpo-async.yml, grpo-rollout.yml and gdpo.yml (with recipes/rewards.kts and
+ * rollouts.kts beside them) run a few
  * steps on a fresh tiny model: message prompts through the chat template, Kotlin rewards named from YAML,
  * TRL's metric names, completions.jsonl, plots.
  */
@@ -29,6 +30,7 @@ class GrpoYamlSpec : StringSpec({
     val repo = System.getenv("LATHE_REPO")?.let { Path.of(it) } ?: Path.of("..").toAbsolutePath().normalize()
     val work = Files.createTempDirectory("grpo-yaml")
     Files.copy(repo.resolve("recipes/rewards.kts"), work.resolve("rewards.kts"))
+    Files.copy(repo.resolve("recipes/rollouts.kts"), work.resolve("rollouts.kts"))
     val model = tinyModel(work.resolve("tiny")) { hidden = 32; layers = 2; heads = 4; kvHeads = 2 }
 
     fun run(name: String): Pair<List<Map<String, Any>>, String> {
@@ -61,6 +63,17 @@ class GrpoYamlSpec : StringSpec({
         rows.first().keys shouldContainAll listOf("sampling/importance_sampling_ratio/mean", "sampling/raw_importance_sampling_ratio/max",
             "sampling/importance_sampling_ratio/truncated_frac", "off_policy_mask/masked_frac", "async/policy_version")
         Files.readAllLines(work.resolve("out-grpo-async/completions.jsonl")).size shouldBe 2 * 32 // only the rounds trained
+    }
+
+    "recipes/grpo-rollout.yml: a two-turn rollout function from rollouts.kts, the checker's reply in the completion, its reward on the extra fields" {
+        val (rows, _) = run("grpo-rollout")
+        rows.size shouldBe 2
+        rows.first().keys shouldContainAll listOf("rewards/solved/mean", "rewards/solved/unscored", "kl", "completions/mean_length")
+        rows.forEach { (it["rewards/solved/unscored"] as Number).toDouble() shouldBe 0.0 } // every sample had `first` and `second`
+        val lines = Files.readAllLines(work.resolve("out-grpo-rollout/completions.jsonl"))
+        lines.size shouldBe 2 * 32
+        // every completion carries the checker's reply between the two turns
+        lines.forEach { l -> (l.contains("right.") || l.contains("wrong, again:")) shouldBe true }
     }
 
     "the recipe DSL (a small recipes/grpo.main.kts): prompts, inline rewards, grpo { }, rewardStats" {

@@ -117,6 +117,51 @@ class GymStub(routes: Map<String, (JsonNode) -> Pair<Int, Any>>) : AutoCloseable
             return null
         }
 
+        /**
+         * NeMo Gym's simple agent (§B.4) with a fixed script, since a random tiny model emits no tool calls: /run seeds the
+         * session, calls the model server's POST /v1/responses with `input` + the outputs so far, appends a tool result from
+         * the resources server's /get_weather as a function_call_output, calls the model again (always `turns` calls, even
+         * after an incomplete one), then POSTs /verify with the row plus the final response, and answers /verify's reply.
+         * Every model answer is kept in [modelCalls] (in call order). Rows whose `answer` is FAIL get a 500, JUNK a 200 whose
+         * body is not JSON, SLOW a 500 after 2.5 s. [model] is the model server's base URL (read per call: it may start after the agent).
+         */
+        fun simpleAgent(resources: String, model: () -> String, turns: Int = 2, modelCalls: MutableList<JsonNode> = CopyOnWriteArrayList()): GymStub {
+            val j = ServeFixtures.json
+            return GymStub(mapOf("/run" to { body ->
+                when (body["answer"]?.asText()) {
+                    "FAIL" -> 500 to mapOf("detail" to "agent crashed")
+                    "JUNK" -> 200 to "<html>proxy error</html>"
+                    "SLOW" -> { Thread.sleep(2500); 500 to mapOf("detail" to "too late") }
+                    else -> {
+                        ServeFixtures.post(resources, "/seed_session", body)
+                        val params = body["responses_create_params"] as ObjectNode
+                        val input = params["input"].let { if (it.isTextual) j.createArrayNode().add(j.createObjectNode().put("role", "user").put("content", it.asText())) else it }
+                        val outputs = j.createArrayNode()
+                        var failed: Pair<Int, Any>? = null
+                        for (turn in 1..turns) {
+                            val req = params.deepCopy().set<ObjectNode>("input", (input.deepCopy() as com.fasterxml.jackson.databind.node.ArrayNode).addAll(outputs))
+                            val r = ServeFixtures.post(model(), "/v1/responses", req)
+                            if (r.status != 200) { failed = 502 to mapOf("detail" to "model server: HTTP ${r.status}: ${r.body}"); break }
+                            modelCalls.add(r.json)
+                            outputs.addAll(r.json["output"] as com.fasterxml.jackson.databind.node.ArrayNode)
+                            if (turn < turns) {
+                                val tool = ServeFixtures.post(resources, "/get_weather", mapOf("city" to "sf")).body
+                                outputs.add(j.createObjectNode().put("type", "function_call_output").put("call_id", "call_$turn").put("output", tool))
+                            }
+                        }
+                        failed ?: run {
+                            val response = j.createObjectNode().put("id", "resp_run").put("created_at", 0).put("model", "policy").put("object", "response")
+                                .put("parallel_tool_calls", true).put("tool_choice", "auto")
+                            response.set<ObjectNode>("output", outputs)
+                            response.putArray("tools")
+                            val v = ServeFixtures.post(resources, "/verify", (body as ObjectNode).deepCopy().set<ObjectNode>("response", response))
+                            v.status to v.json
+                        }
+                    }
+                }
+            }))
+        }
+
         fun wordScore(text: String): Double = (text.split(' ').count { it.isNotEmpty() } % 3) / 2.0
     }
 }

@@ -66,7 +66,8 @@ public final class NemoGymAgents {
       try {
         return parse(reply.json());
       } catch (RuntimeException e) {
-        return failed(url + ": " + e.getMessage());
+        String why = String.valueOf(e.getMessage());
+        return failed(why.startsWith(url) ? why : url + ": " + why);
       }
     });
   }

@@ -38,8 +38,24 @@ public record GrpoGeometry(int microBatchSize, int accumulation, int generationB
           + " / num_generations " + g + ") but the dataset has " + prompts + "; lower micro_batch_size, gradient_accumulation_steps "
           + "or steps_per_generation, or add prompts");
     }
+    if (s.streamingMinGroups != null) streaming(s.streamingMinGroups, perRound, g, microBatchSize);
     boolean old = accumulation % (steps * s.numIterations) != 0;
     return new GrpoGeometry(microBatchSize, accumulation, genBs, steps, g, s.numIterations, perRound, old);
+  }
+
+  /** A streamed chunk is whole groups that fill whole micro-batches, so no micro-batch mixes chunks (Axolotl's go ragged). */
+  private static void streaming(int k, int perRound, int g, int mbs) {
+    if (k > perRound || perRound % k != 0) {
+      throw new IllegalArgumentException("streaming_min_groups: a round has " + perRound + " prompts, which do not split into chunks of "
+          + k + " groups; use a divisor of " + perRound);
+    }
+    if ((k * g) % mbs != 0) {
+      int smallest = k;
+      while (smallest <= perRound && ((smallest * g) % mbs != 0 || perRound % smallest != 0)) smallest++;
+      throw new IllegalArgumentException("streaming_min_groups: a chunk of " + k + " groups x num_generations " + g + " = " + (k * g)
+          + " completions does not fill whole micro-batches of micro_batch_size " + mbs + "; use " + (smallest <= perRound ? String.valueOf(smallest)
+          : "whole micro-batches per chunk (no divisor of " + perRound + " gives them)") + ", or a micro_batch_size dividing " + (k * g));
+    }
   }
 
   private static IllegalArgumentException notMultiple(int mbs, int steps, int genBs, int g, GrpoSettings s) {

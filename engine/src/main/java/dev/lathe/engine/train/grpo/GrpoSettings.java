@@ -40,6 +40,11 @@ public final class GrpoSettings {
   public boolean shuffleDataset = true;
   /** Async GRPO (async_prefetch: a background producer on a weight snapshot); null = synchronous rounds. */
   public AsyncSettings async;
+  /**
+   * streaming_partial_batch with streaming_min_groups = this: a round is generated and scored in chunks of this many
+   * groups, advantages per chunk (RoundMaker); null = off (the whole round at once).
+   */
+  public Integer streamingMinGroups;
   /** Zero-variance groups: skip, dynamic sampling, replay, re-rolls (skip_zero_advantage_batches, replay_*, reroll_*). */
   public RecoverySettings recovery = new RecoverySettings();
 
@@ -55,9 +60,15 @@ public final class GrpoSettings {
     if (numGenerationsEval != null && numGenerationsEval < 1) throw bad("num_generations_eval", numGenerationsEval, ">= 1");
     if (numCompletionsToPrint < 0) throw bad("num_completions_to_print", numCompletionsToPrint, ">= 0");
     recovery.validate();
-    if (async != null && recovery.changesRounds()) {
-      throw new IllegalArgumentException("async_prefetch: replay_buffer_size, reroll_start_fraction and dynamic sampling are not implemented with "
-          + "the background producer yet (their buffers would run ahead of the checkpointed cursor); use them with synchronous rounds");
+    if (streamingMinGroups != null && streamingMinGroups < 1) throw bad("streaming_min_groups", streamingMinGroups, ">= 1 (groups per streamed chunk)");
+    if (streamingMinGroups != null && recovery.changesRounds()) {
+      throw new IllegalArgumentException("streaming_partial_batch: replay_buffer_size, reroll_start_fraction and dynamic sampling rework the "
+          + "whole round's groups before its advantages, which streaming computes chunk by chunk; use one or the other");
+    }
+    if (async != null && (recovery.replayBufferSize > 0 || recovery.rerolls())) {
+      throw new IllegalArgumentException("async_prefetch: replay_buffer_size and reroll_start_fraction are not implemented with "
+          + "the background producer yet (their buffers would run ahead of the checkpointed cursor); use them with synchronous rounds "
+          + "(dynamic sampling works with both)");
     }
     return this;
   }

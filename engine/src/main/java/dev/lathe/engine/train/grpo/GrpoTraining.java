@@ -73,7 +73,7 @@ public final class GrpoTraining {
     try (GrpoReference ref = reference()) {
       CompletionLog clog = new CompletionLog(loop.outputDir, grpo, names, log);
       log.println("grpo: " + describe(geo));
-      if (grpo.async != null) return runAsync(geo, sampling, adv, ref, clog);
+      if (grpo.async != null) return runAsync(geo, sampling, adv, ref, clog, weights);
       GroupRecovery recovery = grpo.recovery.changesRounds() ? recovery(geo, weights) : null;
       RoundMaker maker = new RoundMaker(prompts, geo, grpo, engine(), sampling, rewards, adv, loop.seed, clog::accept, recovery);
       if (rolloutFunction != null) maker.withRollouts(rolloutFunction, tokenizer);
@@ -82,14 +82,18 @@ public final class GrpoTraining {
   }
 
   // the producer generates on a snapshot (SnapshotRollouts) and is refreshed after the loop's updates
-  private RunResult runAsync(GrpoGeometry geo, Sampling sampling, GroupAdvantages adv, GrpoReference ref, CompletionLog clog) {
-    if (rolloutFunction != null) throw new IllegalArgumentException("async_prefetch with a rollout function is not implemented yet; use synchronous rounds");
+  // dynamic sampling (stateless: its draws are seeded by round and attempt) and rollout functions (on the snapshot
+  // engine, rows versioned by the snapshots they used) run in the producer; replay and re-rolls keep buffers that
+  // would run ahead of the checkpointed cursor (GrpoSettings refuses them)
+  private RunResult runAsync(GrpoGeometry geo, Sampling sampling, GroupAdvantages adv, GrpoReference ref, CompletionLog clog, List<Double> weights) {
     if (rollouts != null) throw new IllegalArgumentException("async_prefetch with a generation server (use_vllm) is not implemented yet; use in-process rollouts");
     var scored = AsyncRounds.stash();
     WeightSnapshots snaps = new WeightSnapshots(model);
     AsyncRounds[] self = new AsyncRounds[1];
     SnapshotRollouts engine = new SnapshotRollouts(snaps, tokenizer, padId, n -> self[0].minVersion(n));
-    RoundMaker maker = new RoundMaker(prompts, geo, grpo, engine, sampling, rewards, adv, loop.seed, x -> scored.put(x.number(), x));
+    GroupRecovery recovery = grpo.recovery.changesRounds() ? recovery(geo, weights) : null;
+    RoundMaker maker = new RoundMaker(prompts, geo, grpo, engine, sampling, rewards, adv, loop.seed, x -> scored.put(x.number(), x), recovery);
+    if (rolloutFunction != null) maker.withRollouts(rolloutFunction, tokenizer).versionedByEngine();
     try (AsyncRounds producer = new AsyncRounds(maker, scored, snaps, grpo.async, geo, clog::accept, log)) {
       self[0] = producer;
       return loop(new GrpoFeed(prompts, geo, grpo, producer, true, model, ref, padId).countingSkips(skips()), ref, producer, geo, sampling, adv);

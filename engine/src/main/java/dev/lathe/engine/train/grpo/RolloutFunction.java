@@ -21,6 +21,9 @@ import java.util.function.Function;
 public interface RolloutFunction {
   List<Rollout> run(List<GrpoPrompt> prompts, Context ctx) throws Exception;
 
+  /** Metrics of the last run() (e.g. NeMo Gym's turns per episode), logged with its round's; none by default. */
+  default Map<String, Double> roundMetrics() { return Map.of(); }
+
   /**
    * What a rollout function generates with: the engine sampling from the policy (versioned), the round's
    * sampling settings (G samples per prompt: use {@code sampling.withSamples(1)} on repeated prompts) and the tokenizer.
