@@ -84,6 +84,7 @@ object ConfigBinder {
         }
         GrpoBinding.geometry(top, trl, g.settings, loop.microBatchSize, loop.gradientAccumulationSteps)
         DistBinding.bind(top) // context_parallel_size > 1 refused (GDPO's sequence parallelism); ddp_* keys checked
+        val checkpointing = top.bool("gradient_checkpointing") ?: false // read before the strict check, which refuses unread keys
         StrictKeys.check(listOfNotNull(top, trl) + boundData.nodes, { n ->
             when {
                 n === top -> AxolotlKeys.ignored
@@ -91,7 +92,6 @@ object ConfigBinder {
                 else -> emptyMap()
             }
         }, warnings)
-        val checkpointing = top.bool("gradient_checkpointing") ?: false
         return GrpoConfig(top.doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, method, g.loss, g.settings, g.rewards,
             model.lora, model.loraModelDir, g.reference, g.refSync, loop, boundData.config, checkpointing, warnings, gym, g.vllm, rewardCalls = g.features, rolloutFunction = g.rolloutFunction)
     }

@@ -63,6 +63,7 @@ object EbftBinding {
             null
         }
         DistBinding.bind(top)
+        val checkpointing = top.bool("gradient_checkpointing") ?: false // read before the strict check, which refuses unread keys
         StrictKeys.check(listOfNotNull(top, trl, e) + boundData.nodes, { n ->
             when {
                 n === top -> AxolotlKeys.ignored
@@ -73,7 +74,7 @@ object EbftBinding {
         val grpo = g?.settings ?: dev.lathe.engine.train.grpo.GrpoSettings()
         val loss = g?.loss ?: dev.lathe.engine.align.Losses.grpo().maxCompletionLength(grpo.maxCompletionLength).build()
         return EbftConfig(top.doc.file, model.baseModel, model.tokenizerDir, loop.outputDir, s, grpo, loss,
-            model.lora, model.loraModelDir, loop, boundData.config, top.bool("gradient_checkpointing") ?: false, warnings)
+            model.lora, model.loraModelDir, loop, boundData.config, checkpointing, warnings)
     }
 
     private fun settings(e: ConfigNode): EbftSettings {

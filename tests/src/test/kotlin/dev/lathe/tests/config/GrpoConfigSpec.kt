@@ -23,6 +23,10 @@ class GrpoConfigSpec : StringSpec({
         return ConfigBinder.readAny(f) as GrpoConfig
     }
 
+    "gradient_checkpointing binds (it was refused as an unknown key: read after the strict-key check)" {
+        bind("rl: grpo\nmicro_batch_size: 8\ngradient_checkpointing: true\ntrl:\n  reward_funcs: [rewards.correct]").gradientCheckpointing shouldBe true
+    }
+
     "a GRPO config binds every trl key with Axolotl's meaning" {
         val c = bind("""
             rl: grpo

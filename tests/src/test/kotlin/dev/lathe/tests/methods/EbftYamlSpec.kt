@@ -80,6 +80,11 @@ class EbftYamlSpec : StringSpec({
         t.run.history().first { it.containsKey("loss") }.keys shouldContainAll listOf("ebft/cfm_loss", "rewards/feature_matching/mean")
     }
 
+    "gradient_checkpointing is read (it was refused as an unknown key: read after the strict-key check)" {
+        (bind("ebft-gc", text("ebft-strided") + "gradient_checkpointing: true\n") as EbftConfig).gradientCheckpointing shouldBe true
+        (bind("ebft-nogc", text("ebft-strided")) as EbftConfig).gradientCheckpointing shouldBe false
+    }
+
     "errors name the file, the line and the key" {
         val base = text("ebft")
         val strided = text("ebft-strided")
