@@ -175,10 +175,11 @@ void rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin, at:
 struct Rope : public torch::autograd::Function<Rope> {
   static at::Tensor forward(AutogradContext* ctx, at::Tensor x, at::Tensor cos, at::Tensor sin) {
     at::Tensor c = cos.contiguous(), s = sin.contiguous();
-    at::Tensor out = at::empty(x.sizes(), x.options().dtype(at::kFloat));
+    // the output keeps x's dtype (HF casts cos/sin to q's dtype): bf16 q/k stay bf16 for attention, computed in f32
+    at::Tensor out = at::empty(x.sizes(), x.options().memory_format(at::MemoryFormat::Contiguous));
     ctx->saved_data["bf16"] = x.scalar_type() == at::kBFloat16;
     if (x.scalar_type() == at::kFloat) rope<float, float, false>(x, c, s, out);
-    else rope<c10::BFloat16, float, false>(x, c, s, out);
+    else rope<c10::BFloat16, c10::BFloat16, false>(x, c, s, out);
     ctx->save_for_backward({c, s});
     return out;
   }
@@ -226,5 +227,5 @@ at::Tensor lt::rotary(const at::Tensor& x, const at::Tensor& cos, const at::Tens
   if (fits) return Rope::apply(x, cos, sin);
   const int64_t half = x.size(-1) / 2;
   at::Tensor rotated = at::cat({x.narrow(-1, half, half).neg(), x.narrow(-1, 0, half)}, -1);
-  return x.mul(cos).add(rotated.mul(sin));
+  return x.mul(cos.to(x.scalar_type())).add(rotated.mul(sin.to(x.scalar_type())));  // x's dtype, as the fused path
 }

@@ -38,6 +38,8 @@ struct FusedDpoSigmoid : public torch::autograd::Function<FusedDpoSigmoid> {
     std::vector<int64_t> start(seqs + 1, 0);
     const int64_t* cnt = counts.data_ptr<int64_t>();
     for (int64_t i = 0; i < seqs; ++i) start[i + 1] = start[i] + cnt[i];
+    const at::ScalarType gd = lt::gemm_dtype(hidden);  // bf16 under autocast, as eager's lm_head GEMMs
+    const at::Tensor wg = weight.to(gd);
     at::Tensor refc = ref.to(at::kDouble).contiguous();
     const double* rs = refc.data_ptr<double>();
     double loss = 0;
@@ -48,7 +50,7 @@ struct FusedDpoSigmoid : public torch::autograd::Function<FusedDpoSigmoid> {
       for (int j = 0; j < 2; ++j) {
         const int64_t a = start[side[j]], c = start[side[j] + 1] - a;
         if (c == 0) continue;
-        logits[j] = at::matmul(hidden.narrow(0, a, c), weight.t()).to(at::kFloat);  // [c, v]
+        logits[j] = at::matmul(hidden.narrow(0, a, c).to(gd), wg.t()).to(at::kFloat);  // [c, v]
         sums.narrow(0, a, c).copy_(logits[j].sum(1));
         lse[j] = at::logsumexp(logits[j], {1});
         at::Tensor lp = logits[j].gather(1, labels.narrow(0, a, c).unsqueeze(1)).squeeze(1).sub(lse[j]);
@@ -68,11 +70,11 @@ struct FusedDpoSigmoid : public torch::autograd::Function<FusedDpoSigmoid> {
         at::Tensor lab = labels.narrow(0, a, c).unsqueeze(1);
         d.scatter_add_(1, lab, at::full({c, 1}, g, d.options()));
         at::Tensor h = hidden.narrow(0, a, c);
-        at::Tensor dd = d.to(hidden.scalar_type());
-        if (need_h) gh.narrow(0, a, c).copy_(at::matmul(dd, weight.to(hidden.scalar_type())));
+        at::Tensor dd = d.to(gd);
+        if (need_h) gh.narrow(0, a, c).copy_(at::matmul(dd, wg));
         if (need_w) {
-          if (h.scalar_type() == at::kFloat) gw.addmm_(d.t(), h);
-          else gw.add_(at::matmul(dd.t(), h).to(at::kFloat));
+          if (gd == at::kFloat && h.scalar_type() == at::kFloat) gw.addmm_(d.t(), h);  // in place: no [v, h] temporary
+          else gw.add_(at::matmul(dd.t(), h.to(gd)).to(at::kFloat));
         }
       }
     }

@@ -1,6 +1,7 @@
 // Helpers shared by the hand-written and the generated parts of the shim. C++ only.
 #pragma once
 #include <ATen/ATen.h>
+#include <ATen/autocast_mode.h>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
@@ -57,6 +58,12 @@ void adamw_step(const std::vector<at::Tensor>& params, const std::vector<at::Ten
 at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& w, double eps);       // w * x / sqrt(mean(x^2) + eps)
 at::Tensor silu_mul(const at::Tensor& g, const at::Tensor& u);                  // silu(g) * u
 at::Tensor rotary(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin);  // x cos + rotate_half(x) sin
+// The dtype the lm_head GEMMs of the fused log-prob ops run in: autocast's (bf16) when the forward runs under CPU
+// autocast, as eager's linear would, else the hidden states'. Their backward passes run outside autocast, so the
+// ops record it at forward time and cast explicitly: the recomputed logits then equal the forward's.
+inline at::ScalarType gemm_dtype(const at::Tensor& hidden) {
+  return at::autocast::is_cpu_enabled() ? at::autocast::get_autocast_cpu_dtype() : hidden.scalar_type();
+}
 void wrap_list(const std::vector<at::Tensor>& ts, lt_tensor** out, int64_t* n);
 char* dup(const std::string& s);
 char* error_message(const char* what);

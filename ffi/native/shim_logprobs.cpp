@@ -20,8 +20,9 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-at::Tensor chunk_logits(const at::Tensor& h, const at::Tensor& w) {  // [c, h] x [v, h] -> [c, v] f32
-  return at::matmul(h, w.t()).to(at::kFloat);
+// [c, h] x [v, h] -> [c, v] f32, the GEMM in w's dtype (the op's gemm dtype: w is cast once per pass)
+at::Tensor chunk_logits(const at::Tensor& h, const at::Tensor& w) {
+  return at::matmul(h.to(w.scalar_type()), w.t()).to(at::kFloat);
 }
 
 // Logits with the tokens outside the kept set at -inf (the label always kept); tau [c], or empty for none
@@ -43,9 +44,11 @@ struct LabelLogprobs : public torch::autograd::Function<LabelLogprobs> {
     at::Tensor ent = at::zeros({n}, f32);
     at::Tensor valid = labels.ge(0);
     at::Tensor safe = labels.mul(valid);
+    const at::ScalarType gd = lt::gemm_dtype(hidden);
+    const at::Tensor wg = weight.to(gd);
     for (int64_t s = 0; s < n; s += chunk) {
       const int64_t c = std::min(chunk, n - s);
-      at::Tensor logits = chunk_logits(hidden.narrow(0, s, c), weight);
+      at::Tensor logits = chunk_logits(hidden.narrow(0, s, c), wg);
       sums.narrow(0, s, c).copy_(logits.sum(1));  // of the raw logits: TRL's logits metrics
       at::Tensor lab = safe.narrow(0, s, c);
       logits = restrict_to_kept(logits, tau.numel() ? tau.narrow(0, s, c) : tau, lab);
@@ -62,6 +65,7 @@ struct LabelLogprobs : public torch::autograd::Function<LabelLogprobs> {
     ent.mul_(valid);
     ctx->save_for_backward({hidden, weight, labels, lse, tau});
     ctx->saved_data["chunk"] = chunk;
+    ctx->saved_data["gemm"] = static_cast<int64_t>(gd);
     ctx->mark_non_differentiable({sums, ent});
     return {out, sums, ent};
   }
@@ -84,20 +88,22 @@ struct LabelLogprobs : public torch::autograd::Function<LabelLogprobs> {
     const int64_t n = hidden.size(0);
     at::Tensor gh = need_h ? at::empty_like(hidden) : at::Tensor();
     at::Tensor gw = need_w ? at::zeros(weight.sizes(), weight.options().dtype(at::kFloat)) : at::Tensor();
+    const auto gd = static_cast<at::ScalarType>(ctx->saved_data["gemm"].toInt());
+    const at::Tensor wg = weight.to(gd);
     for (int64_t s = 0; s < n; s += chunk) {
       const int64_t c = std::min(chunk, n - s);
       at::Tensor h = hidden.narrow(0, s, c);
       at::Tensor lab = safe.narrow(0, s, c);
       at::Tensor gc = g.narrow(0, s, c).unsqueeze(1);  // [c, 1]
       // d = g * (onehot(y) - p), built in place in the recomputed logits buffer (p = 0 outside the kept set)
-      at::Tensor logits = restrict_to_kept(chunk_logits(h, weight), tau.numel() ? tau.narrow(0, s, c) : tau, lab);
+      at::Tensor logits = restrict_to_kept(chunk_logits(h, wg), tau.numel() ? tau.narrow(0, s, c) : tau, lab);
       at::Tensor d = logits.sub_(lse.narrow(0, s, c).unsqueeze(1)).exp_().mul_(gc.neg());
       d.scatter_add_(1, lab.unsqueeze(1), gc);
-      at::Tensor dd = d.to(hidden.scalar_type());
-      if (need_h) gh.narrow(0, s, c).copy_(at::matmul(dd, weight));
+      at::Tensor dd = d.to(gd);
+      if (need_h) gh.narrow(0, s, c).copy_(at::matmul(dd, wg));
       if (need_w) {
-        if (h.scalar_type() == at::kFloat) gw.addmm_(d.t(), h);  // accumulate in place: no [v, h] temporary
-        else gw.add_(at::matmul(dd.t(), h).to(at::kFloat));
+        if (gd == at::kFloat && h.scalar_type() == at::kFloat) gw.addmm_(d.t(), h);  // in place: no [v, h] temporary
+        else gw.add_(at::matmul(dd.t(), h.to(gd)).to(at::kFloat));
       }
     }
     return {gh, need_w ? gw.to(weight.scalar_type()) : at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};

@@ -103,6 +103,31 @@ class LogProbsSpec : StringSpec({
             Fixtures.maxDiff(LogProbs.ofLabels(hidden, weight, labels, mask, 4).logps(), ref.first) shouldBeGreaterThan 1e-2
         }
     }
+
+    "under bf16 autocast the lm_head GEMMs run in bf16 forward and backward (backward runs outside autocast), as eager's do" {
+        Fixtures.scoped {
+            Runtime.seed(11)
+            val hidden = Tensors.randn(2, 9, 32).requiresGrad_(true)
+            val weight = Tensors.randn(41, 32).mul(0.3).detach().requiresGrad_(true)
+            val labels = Tensors.randint(0, 41, 2, 9)
+            val mask = Tensors.ones(longArrayOf(2, 9), DType.I64)
+            val coef = Tensors.randn(2, 9)
+            // eager's bf16 linear: bf16 operands, f32 log-softmax; its backward casts the logits' gradient to bf16
+            val logits = hidden.to(DType.BF16).matmul(weight.to(DType.BF16).t()).toFloat()
+            logits.logSoftmax(2).gather(2, labels.unsqueeze(2)).squeeze(2).mul(coef).sum().backward()
+            val gh = hidden.grad()!!.clone()
+            val gw = weight.grad()!!.clone()
+            hidden.zeroGrad(); weight.zeroGrad()
+            val lp = dev.lathe.engine.tensor.Autocast.bf16().use { LogProbs.ofLabels(hidden, weight, labels, mask, 5).logps() }
+            lp.mul(coef).sum().backward() // outside autocast, as TrainLoop runs it
+            // d hidden comes out of a bf16 GEMM: every value is a bf16 number (an f32 backward's would not be), within one
+            // bf16 ulp of eager's; d weight sums bf16 GEMMs over chunks in f32, within a few ulps of eager's single GEMM
+            val g = hidden.grad()!!
+            Fixtures.maxDiff(g.to(DType.BF16).toFloat(), g) shouldBe 0.0
+            Fixtures.maxDiff(g, gh) shouldBeLessThan gh.abs().max().item() / 128
+            Fixtures.maxDiff(weight.grad()!!, gw) shouldBeLessThan gw.abs().max().item() / 64
+        }
+    }
 })
 
 /** log-probs and entropy over {v : logit_v >= tau} plus the label, the whole [b, s, v] at once, by autograd. */
