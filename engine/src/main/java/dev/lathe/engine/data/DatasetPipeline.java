@@ -71,48 +71,34 @@ public final class DatasetPipeline {
       Map<String, Object> cols = new LinkedHashMap<>();
       if (s == null) {
         cols.putAll(in);
-      } else {
-        if (!removeAll) {
-          in.forEach((k, v) -> {
-            if (!s.removeColumns().contains(k)) {
-              cols.put(k, v);
-            }
-          });
-        }
-        if (s.expand() != null) {
-          List<Map<String, Object>> made = expand(s, new Row(in, t.origin(i), s.name(), s.expected()));
-          for (int k = 0; k < made.size(); k++) {
-            Map<String, Object> one = new LinkedHashMap<>(cols);
-            one.putAll(made.get(k));
-            String origin = t.origin(i) + " (row " + (k + 1) + " of " + made.size() + ")";
-            out.add(new PreparedRow(one, origin, TextExample.of(m, one, origin)));
-          }
-          continue;
-        }
-        cols.putAll(apply(s, new Row(in, t.origin(i), s.name(), s.expected()), warnings));
+        out.add(new PreparedRow(cols, t.origin(i), TextExample.of(m, cols, t.origin(i))));
+        continue;
       }
-      out.add(new PreparedRow(cols, t.origin(i), TextExample.of(m, cols, t.origin(i))));
+      if (!removeAll) {
+        in.forEach((k, v) -> {
+          if (!s.removeColumns().contains(k)) {
+            cols.put(k, v);
+          }
+        });
+      }
+      List<Map<String, Object>> made = apply(s, new Row(in, t.origin(i), s.name(), s.expected()), warnings);
+      for (int k = 0; k < made.size(); k++) {
+        Map<String, Object> one = made.size() == 1 ? cols : new LinkedHashMap<>(cols);
+        one.putAll(made.get(k));
+        String origin = s.expand() == null ? t.origin(i) : t.origin(i) + " (row " + (k + 1) + " of " + made.size() + ")";
+        out.add(new PreparedRow(one, origin, TextExample.of(m, one, origin)));
+      }
     }
     return out;
   }
 
-  private static Map<String, Object> apply(TypeStrategy s, Row row, DataWarnings warnings) {
+  private static List<Map<String, Object>> apply(TypeStrategy s, Row row, DataWarnings warnings) {
     try {
-      return s.fn().apply(row, warnings);
+      return s.rows(row, warnings);
     } catch (DataException e) {
       throw e;
     } catch (RuntimeException e) {
       // e.g. a chat template that fails to render this row
-      throw new DataException("row " + row.origin() + ", type " + s.name() + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static List<Map<String, Object>> expand(TypeStrategy s, Row row) {
-    try {
-      return s.expand().apply(row);
-    } catch (DataException e) {
-      throw e;
-    } catch (RuntimeException e) {
       throw new DataException("row " + row.origin() + ", type " + s.name() + ": " + e.getMessage(), e);
     }
   }

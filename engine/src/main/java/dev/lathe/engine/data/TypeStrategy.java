@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * A resolved dataset type: its name, a description of the fields it reads (for errors), the row
- * transform, and the input columns it removes (["__all__"] removes all). The transform's result is
- * merged over the row, as HF's Dataset.map does.
+ * transform (or, for a type that makes several rows of one, the expansion), and the input columns it
+ * removes (["__all__"] removes all). The transform's result is merged over the row, as HF's Dataset.map does.
  */
 public record TypeStrategy(String name, String expected, Transform fn, List<String> removeColumns, Expand expand) {
   @FunctionalInterface
@@ -28,9 +28,13 @@ public record TypeStrategy(String name, String expected, Transform fn, List<Stri
     this(name, expected, fn, List.of());
   }
 
+  /** A type that makes several rows of one: it has no single-row transform. */
   static TypeStrategy expanding(String name, String expected, Expand expand, List<String> removeColumns) {
-    return new TypeStrategy(name, expected, (r, w) -> {
-      throw new IllegalStateException(name + " makes several rows of one: call expand()");
-    }, removeColumns, expand);
+    return new TypeStrategy(name, expected, null, removeColumns, expand);
+  }
+
+  /** The columns this type makes of one input row: one map, or several for an expanding type. */
+  List<Map<String, Object>> rows(Row row, DataWarnings warnings) {
+    return expand != null ? expand.apply(row) : List.of(fn.apply(row, warnings));
   }
 }
