@@ -24,11 +24,9 @@ final class FullRecompute {
       try (Scope st = Scope.open()) {
         Tensor logits = model.lastLogits(new Inputs(ids, mask, AttentionMask.positionsFromMask(mask), null, null));
         LogitsProcessor.Processed p = LogitsProcessor.process(logits, ids, s);
-        List<RowRandom> randoms = s.seed() == null ? null : rows.stream().map(r -> r.random).toList();
-        Tensor next = s.greedy() ? p.logits().argmax(1, false) : Sampler.draw(p.logits().softmax(1), randoms);
-        Tensor lp = p.logits().logSoftmax(1).gather(1, next.unsqueeze(1)).squeeze(1);
-        long[] nextIds = next.toLongArray();
-        float[] lps = lp.toFloatArray();
+        Tensor[] picked = Sampler.next(p, s, Sampler.randoms(s, rows));
+        long[] nextIds = picked[0].toLongArray();
+        float[] lps = picked[1].toFloatArray();
         float[] taus = p.threshold().toFloatArray();
         boolean all = true;
         for (int i = 0; i < n; i++) {

@@ -27,7 +27,7 @@ final class Sampler {
       Tensor x = idx.size() == n ? logits : logits.indexSelect(0, Tensors.of(longs(idx)));
       Sampling s = g.getKey();
       Tensor history = s.repetitionPenalty() != 1 ? history(rows, idx) : null;
-      List<RowRandom> randoms = s.seed() == null ? null : idx.stream().map(i -> rows.get(i).state.random).toList();
+      List<RowRandom> randoms = randoms(s, idx.stream().map(i -> rows.get(i).state).toList());
       Tensor[] picked = pickGroup(x, history, s, randoms); // [n] token, log-prob, threshold (float32)
       float[] all = Tensors.stack(List.of(picked), 0).toFloatArray(); // one transfer: ids < 2^24 are exact
       int m = idx.size();
@@ -58,14 +58,25 @@ final class Sampler {
       return new Tensor[]{c.ids().gather(1, j).squeeze(1).toFloat(), lp, c.threshold()};
     }
     LogitsProcessor.Processed p = LogitsProcessor.process(x, history, s);
-    Tensor next = s.greedy() ? p.logits().argmax(1, false) : draw(p.logits().softmax(1), randoms);
-    Tensor lp = p.logits().logSoftmax(1).gather(1, next.unsqueeze(1)).squeeze(1);
-    return new Tensor[]{next.toFloat(), lp, p.threshold()};
+    Tensor[] picked = next(p, s, randoms);
+    return new Tensor[]{picked[0].toFloat(), picked[1], p.threshold()};
   }
 
-  /** One draw per row from probs [n, m]: each row's own stream when seeded, else the global generator. [n] int64. */
-  static Tensor draw(Tensor probs, List<RowRandom> randoms) {
-    return randoms == null ? Tensors.multinomial(probs, 1, false).squeeze(1) : RowRandom.draw(probs, randoms);
+  /**
+   * The next token of every row from its processed full-vocabulary logits [n, v], greedy or drawn (each row's own
+   * stream when seeded, else the global generator), and its log-prob: {token [n] int64, log-prob [n]}.
+   */
+  static Tensor[] next(LogitsProcessor.Processed p, Sampling s, List<RowRandom> randoms) {
+    Tensor next = s.greedy() ? p.logits().argmax(1, false)
+        : randoms == null ? Tensors.multinomial(p.logits().softmax(1), 1, false).squeeze(1)
+        : RowRandom.draw(p.logits().softmax(1), randoms);
+    Tensor lp = p.logits().logSoftmax(1).gather(1, next.unsqueeze(1)).squeeze(1);
+    return new Tensor[]{next, lp};
+  }
+
+  /** The rows' own random streams when the request is seeded, else null (draws from the global generator). */
+  static List<RowRandom> randoms(Sampling s, List<RowState> rows) {
+    return s.seed() == null ? null : rows.stream().map(r -> r.random).toList();
   }
 
   // [rows, longest] ids seen per row; short rows repeat their first id (gather/scatter of a seen id is harmless)
